@@ -1,0 +1,19 @@
+/** The RFC 6455 frame codec: sans-I/O, no imports from Node or the rest of the project. */
+export { FrameParser, DEFAULT_MAX_LENGTH, DEFAULT_MAX_FRAGMENTS } from './frame-parser.js';
+export type { FrameSink, FrameParserOptions } from './frame-parser.js';
+export {
+  encodeFrame,
+  encodeFragments,
+  encodeClosePayload,
+  frameHeaderLength,
+  writeFrameHeader,
+} from './frame-serializer.js';
+export type { FrameFields, EncodeOptions, MaskSource } from './frame-serializer.js';
+export { FailureCode } from './failure.js';
+export type { FrameFailure } from './failure.js';
+export { CloseCode, isValidWireCloseCode, isApplicationCloseCode } from './close-codes.js';
+export { Opcode, RSV1, RSV2, RSV3, MAX_CONTROL_PAYLOAD, isControlOpcode } from './opcodes.js';
+export { Utf8Validator, isUtf8Automaton } from './utf8-validator.js';
+export type { Utf8BulkCheck } from './utf8-validator.js';
+export { unmaskInPlace, maskInto } from './mask.js';
+export type { Allocate } from './chunk-list.js';
