@@ -1,0 +1,81 @@
+/**
+ * The typed errors of hatchway, one table of stable codes (docs/errors.md).
+ *
+ * Bad input from the network never throws: it becomes one of these as an `error` event,
+ * with the matching close code or HTTP status. Misuse by the calling code throws, with a
+ * different class (`ArgumentError`, `CloseArgumentError`).
+ */
+import type { FrameFailure } from './ws-frame-parser/index.js';
+
+export class HatchwayError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The peer broke RFC 6455; `closeCode` is what was sent to it. */
+export class ProtocolError extends HatchwayError {
+  readonly closeCode: number;
+  constructor(failure: FrameFailure) {
+    super(failure.message, failure.code);
+    this.closeCode = failure.closeCode;
+  }
+}
+
+/** An opening handshake that was refused; `statusCode` is the HTTP status that was (or would be) sent. */
+export class HandshakeError extends HatchwayError {
+  constructor(
+    message: string,
+    code: string,
+    readonly statusCode: number,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message, code);
+  }
+}
+
+/** The connection failed below the protocol: reset, refused, timed out, or a silent peer. */
+export class ConnectionError extends HatchwayError {}
+
+/** A bad argument or option from the calling code. */
+export class ArgumentError extends TypeError {
+  constructor(
+    message: string,
+    readonly code: string = 'ERR_INVALID_ARGUMENT',
+  ) {
+    super(message);
+    this.name = 'ArgumentError';
+  }
+}
+
+/**
+ * `close(code, reason)` with a code other than 1000 or 3000-4999, or a reason over 123 bytes:
+ * a `SyntaxError`, as the browser's WebSocket throws.
+ */
+export class CloseArgumentError extends SyntaxError {
+  constructor(
+    message: string,
+    readonly code: 'ERR_INVALID_CLOSE_CODE' | 'ERR_CLOSE_REASON_TOO_LONG',
+  ) {
+    super(message);
+    this.name = 'CloseArgumentError';
+  }
+}
+
+export const ErrorCode = {
+  HANDSHAKE_METHOD: 'WS_ERR_HANDSHAKE_METHOD',
+  HANDSHAKE_HTTP_VERSION: 'WS_ERR_HANDSHAKE_HTTP_VERSION',
+  HANDSHAKE_UPGRADE: 'WS_ERR_HANDSHAKE_UPGRADE',
+  HANDSHAKE_CONNECTION: 'WS_ERR_HANDSHAKE_CONNECTION',
+  HANDSHAKE_KEY: 'WS_ERR_HANDSHAKE_KEY',
+  HANDSHAKE_VERSION: 'WS_ERR_HANDSHAKE_VERSION',
+  HANDSHAKE_ORIGIN: 'WS_ERR_HANDSHAKE_ORIGIN',
+  PING_TIMEOUT: 'WS_ERR_PING_TIMEOUT',
+  CLOSE_TIMEOUT: 'WS_ERR_CLOSE_TIMEOUT',
+  SOCKET: 'WS_ERR_SOCKET',
+} as const;

@@ -1,0 +1,66 @@
+/**
+ * Browser-style listener forms on top of Node's EventEmitter: `onmessage = fn` and
+ * `addEventListener(type, fn, { once })`, sharing one listener list with `on()` so that
+ * listeners run in the order they were added, whatever form added them.
+ */
+import { EventEmitter } from 'node:events';
+
+type Listener = (event: never) => void;
+type ListenerObject = { handleEvent(event: never): void };
+
+const kHandlers = Symbol('handlers');
+const kWrapped = Symbol('wrapped');
+
+interface Wrapped {
+  (event: unknown): void;
+  [kWrapped]?: Listener | ListenerObject;
+}
+
+export class EventHandlers extends EventEmitter {
+  private [kHandlers]: Map<string, Wrapped> | undefined;
+
+  protected getHandler(type: string): Listener | null {
+    return (this[kHandlers]?.get(type)?.[kWrapped] as Listener | undefined) ?? null;
+  }
+
+  protected setHandler(type: string, handler: Listener | null): void {
+    const handlers = (this[kHandlers] ??= new Map());
+    const previous = handlers.get(type);
+    if (previous !== undefined) {
+      this.removeListener(type, previous);
+      handlers.delete(type);
+    }
+    if (typeof handler !== 'function') return;
+    const wrapped: Wrapped = (event) => (handler as (event: unknown) => void).call(this, event);
+    wrapped[kWrapped] = handler;
+    handlers.set(type, wrapped);
+    this.on(type, wrapped);
+  }
+
+  addEventListener(type: string, listener: Listener | ListenerObject, options?: { once?: boolean } | boolean): void {
+    // As in the DOM, adding the same listener twice is a no-op.
+    if (this.findAdded(type, listener) !== undefined) return;
+    const wrapped: Wrapped =
+      typeof listener === 'function'
+        ? (event) => (listener as (event: unknown) => void).call(this, event)
+        : (event) => (listener as { handleEvent(event: unknown): void }).handleEvent(event);
+    wrapped[kWrapped] = listener;
+    if (typeof options === 'object' && options.once === true) this.once(type, wrapped);
+    else this.on(type, wrapped);
+  }
+
+  removeEventListener(type: string, listener: Listener | ListenerObject): void {
+    const found = this.findAdded(type, listener);
+    if (found !== undefined) this.removeListener(type, found);
+  }
+
+  /** The raw listener (possibly a `once` wrapper) that `addEventListener` registered for `listener`. */
+  private findAdded(type: string, listener: Listener | ListenerObject): ((event: unknown) => void) | undefined {
+    const handler = this[kHandlers]?.get(type);
+    for (const raw of this.rawListeners(type) as Array<Wrapped & { listener?: Wrapped }>) {
+      const inner = raw.listener ?? raw;
+      if (inner !== handler && inner[kWrapped] === listener) return raw;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+/** Comma-separated header lists (RFC 9110 §5.6.1), as Node hands them over: a string or an array. */
+export function headerTokens(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  const tokens: string[] = [];
+  for (const part of joined.split(',')) {
+    const token = part.trim();
+    if (token !== '') tokens.push(token);
+  }
+  return tokens;
+}
+
+export function hasToken(value: string | string[] | undefined, wanted: string): boolean {
+  return headerTokens(value).some((token) => token.toLowerCase() === wanted);
+}
+
+/** RFC 9110 §5.6.2 token characters. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

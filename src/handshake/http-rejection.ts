@@ -1,0 +1,30 @@
+/**
+ * A short, complete HTTP response on a raw socket whose request will not be upgraded,
+ * followed by closing the connection: nothing is left half-open.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** How long a peer may take to close its side after the response before the socket is destroyed. */
+const LINGER_MS = 2000;
+
+export function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  if (socket.destroyed) return;
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+  head += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  socket.on('error', ignore);
+  if (socket.writable) socket.end(head + body);
+  // Reading on lets the peer's FIN arrive; the timer covers a peer that never sends one.
+  socket.resume();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function ignore(): void {}

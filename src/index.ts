@@ -1,0 +1,31 @@
+export { WebSocket, type WebSocketOptions } from './websocket.js';
+export {
+  WebSocketSession,
+  ReadyState,
+  type SessionOptions,
+  type BinaryType,
+  type Role,
+} from './websocket-session.js';
+export {
+  WebSocketEvent,
+  MessageEvent,
+  CloseEvent,
+  ErrorEvent,
+  ControlEvent,
+  type MessageData,
+  type WebSocketEventMap,
+} from './events.js';
+export {
+  HatchwayError,
+  ProtocolError,
+  HandshakeError,
+  ConnectionError,
+  ArgumentError,
+  CloseArgumentError,
+  ErrorCode,
+} from './errors.js';
+export { createWebSocketStream, type WebSocketStreamOptions } from './websocket-stream.js';
+export type { SendData } from './send-data.js';
+export type { OriginPolicy, UpgradeRequest } from './handshake/server-handshake.js';
+export type { HeaderValues } from './handshake/custom-headers.js';
+export { CloseCode, FailureCode } from './ws-frame-parser/index.js';

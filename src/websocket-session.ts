@@ -1,0 +1,508 @@
+/**
+ * The WebSocket session shared by the server socket and the client: readyState, the closing
+ * handshake, keep-alive, backpressure and message delivery. A host hands it an upgraded
+ * socket; the session never knows which framework or role produced it beyond masking.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { Duplex } from 'node:stream';
+import {
+  CloseCode,
+  FrameParser,
+  Opcode,
+  encodeClosePayload,
+  frameHeaderLength,
+  isApplicationCloseCode,
+  unmaskInPlace,
+  writeFrameHeader,
+  MAX_CONTROL_PAYLOAD,
+  type FrameFailure,
+  type FrameSink,
+} from './ws-frame-parser/index.js';
+import { ArgumentError, CloseArgumentError, ConnectionError, ErrorCode, ProtocolError } from './errors.js';
+import { CloseEvent, ControlEvent, ErrorEvent, MessageEvent, WebSocketEvent, type WebSocketEventMap } from './events.js';
+import { EventHandlers } from './event-handlers.js';
+import { Keepalive } from './keepalive.js';
+import { randomMask } from './mask-source.js';
+import { toBuffer, toPayload, type Payload, type SendData } from './send-data.js';
+import { WriteBatcher } from './write-batcher.js';
+import { MessageIterator } from './message-iterator.js';
+
+export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+export type BinaryType = 'nodebuffer' | 'arraybuffer';
+export type Role = 'server' | 'client';
+
+export interface SessionOptions {
+  /** Largest incoming message in bytes; larger closes with 1009. Default 2^26 - 1. */
+  maxLength?: number;
+  /** Most frames in one incoming fragmented message; more closes with 1008. Default 131072. */
+  maxFragments?: number;
+  /** Seconds between keep-alive pings; a peer silent for a further interval is dropped. Off by default. */
+  ping?: number;
+  /** Seconds to wait for the peer's close frame (and TCP close) after ours. Default 30. */
+  closeTimeout?: number;
+}
+
+/** Frames up to this size are copied into the shared output slabs; larger binary goes by reference. */
+const INLINE_LIMIT = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+const kSession = Symbol('session');
+
+type SessionSocket = Duplex & { [kSession]?: WebSocketSession; setNoDelay?(noDelay?: boolean): unknown; setTimeout?(ms: number): unknown };
+
+export interface WebSocketSession {
+  on<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
+  once<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
+  off<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
+  addListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
+  removeListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
+  addEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: ((event: WebSocketEventMap[K]) => void) | { handleEvent(event: WebSocketEventMap[K]): void },
+    options?: { once?: boolean } | boolean,
+  ): void;
+  removeEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: ((event: WebSocketEventMap[K]) => void) | { handleEvent(event: WebSocketEventMap[K]): void },
+  ): void;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+  /** The protocol version spoken on the wire. */
+  readonly version: 'hybi-13';
+}
+
+export abstract class WebSocketSession extends EventHandlers implements FrameSink {
+  static readonly CONNECTING = ReadyState.CONNECTING;
+  static readonly OPEN = ReadyState.OPEN;
+  static readonly CLOSING = ReadyState.CLOSING;
+  static readonly CLOSED = ReadyState.CLOSED;
+
+  readyState: ReadyState = ReadyState.CONNECTING;
+  url = '';
+  /** The subprotocol agreed in the handshake, '' for none. */
+  protocol = '';
+  /** The extensions agreed in the handshake, as a `Sec-WebSocket-Extensions` value. */
+  extensions = '';
+  binaryType: BinaryType = 'nodebuffer';
+
+  protected socket: SessionSocket | null = null;
+  private parser: FrameParser | null = null;
+  private writer: WriteBatcher | null = null;
+  /** Sends made before `open`. */
+  private pending: Payload[] | null = null;
+  private pingCallbacks: Array<[Buffer, () => void]> | null = null;
+  private keepalive: Keepalive | null = null;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private closeFrameSent = false;
+  private closeFrameReceived = false;
+  /** What the close event reports: the peer's close frame, our failure code, or 1006. */
+  private closeCode: number = CloseCode.ABNORMAL;
+  private closeReason = '';
+  /** `close()` called while connecting: sent right after the handshake. */
+  private requestedClose: [number, string] | null = null;
+  private needDrain = false;
+  private paused = false;
+  /** Set by any incoming byte; the keep-alive reads and clears it. */
+  heardFromPeer = false;
+
+  protected constructor(
+    private readonly role: Role,
+    protected readonly options: SessionOptions,
+  ) {
+    super();
+    validateSessionOptions(options);
+  }
+
+  // --- Attaching a socket -------------------------------------------------------------
+
+  /** Takes over an upgraded socket. Bytes written before `start()` precede every frame. */
+  protected attach(socket: Duplex): void {
+    const s = socket as SessionSocket;
+    this.socket = s;
+    s[kSession] = this;
+    s.setTimeout?.(0);
+    s.setNoDelay?.(true);
+    s.on('error', socketOnError);
+    s.on('close', socketOnClose);
+    s.on('end', socketOnEnd);
+    s.on('drain', socketOnDrain);
+    this.writer = new WriteBatcher(s, (accepted) => this.afterFlush(accepted));
+    this.parser = new FrameParser(this, {
+      role: this.role,
+      maxLength: this.options.maxLength,
+      maxFragments: this.options.maxFragments,
+      allocate: Buffer.allocUnsafe,
+      isUtf8,
+    });
+  }
+
+  /** Queues raw bytes (the handshake) ahead of any frame. */
+  protected writeRaw(text: string): void {
+    const length = Buffer.byteLength(text, 'latin1');
+    const [buffer, at] = this.writer!.reserve(length);
+    buffer.write(text, at, length, 'latin1');
+  }
+
+  /** The handshake is done: open, flush what was sent early, then read frames (from `head` first). */
+  protected start(head: Buffer | undefined): void {
+    const socket = this.socket;
+    if (socket === null || socket.destroyed) return;
+    socket.on('data', socketOnData);
+    if (this.readyState === ReadyState.CLOSING) {
+      // close() was called while connecting: the close frame follows the handshake at once.
+      this.pending = null;
+      const [code, reason] = this.requestedClose ?? [CloseCode.NORMAL, ''];
+      this.startClosing(code, reason);
+      return;
+    }
+    this.readyState = ReadyState.OPEN;
+    if (this.options.ping !== undefined && this.options.ping > 0) {
+      this.keepalive = new Keepalive(this, this.options.ping * 1000);
+    }
+    this.emit('open', new WebSocketEvent('open', this));
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) for (const payload of pending) this.sendPayload(payload);
+    if (head !== undefined && head.length > 0) this.onData(head);
+  }
+
+  // --- Sending -----------------------------------------------------------------------
+
+  /**
+   * Sends a text (string) or binary message. Returns `true` when it goes straight out and
+   * `false` when it waits behind a full socket (or before `open`); `drain` follows a `false`.
+   */
+  send(data: SendData): boolean {
+    if (this.readyState === ReadyState.CONNECTING) {
+      (this.pending ??= []).push(toPayload(data));
+      this.needDrain = true;
+      return false;
+    }
+    if (this.readyState !== ReadyState.OPEN) return false;
+    if (typeof data === 'string') this.sendFrame(Opcode.TEXT, data);
+    else this.sendFrame(Opcode.BINARY, toBuffer(data));
+    return this.checkBackpressure();
+  }
+
+  /** Sends a ping; `callback` runs when the pong with the same payload arrives. */
+  ping(payload: string | Buffer = EMPTY, callback?: () => void): boolean {
+    const data = controlPayload(payload, 'ping');
+    if (this.readyState !== ReadyState.OPEN) return false;
+    this.sendFrame(Opcode.PING, data);
+    if (callback !== undefined) (this.pingCallbacks ??= []).push([data, callback]);
+    return true;
+  }
+
+  /** Sends an unsolicited pong (RFC 6455 §5.5.3: a one-way heartbeat). */
+  pong(payload: string | Buffer = EMPTY): boolean {
+    const data = controlPayload(payload, 'pong');
+    if (this.readyState !== ReadyState.OPEN) return false;
+    this.sendFrame(Opcode.PONG, data);
+    return true;
+  }
+
+  /** Bytes accepted by `send()` and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    let queued = 0;
+    if (this.pending !== null) for (const payload of this.pending) queued += Buffer.byteLength(payload.data);
+    return queued + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
+  }
+
+  private sendPayload(payload: Payload): void {
+    this.sendFrame(payload.isText ? Opcode.TEXT : Opcode.BINARY, payload.data);
+  }
+
+  /** Writes one frame into the turn's batch. */
+  protected sendFrame(opcode: number, data: string | Buffer, rsv = 0, fin = true): void {
+    const writer = this.writer!;
+    const masked = this.role === 'client';
+    const isString = typeof data === 'string';
+    const length = isString ? Buffer.byteLength(data) : data.length;
+    const headerLength = frameHeaderLength(length, masked);
+    const key = masked ? nextMaskKey() : null;
+    const fields = { opcode, fin, rsv };
+    if (isString || masked || length <= INLINE_LIMIT) {
+      const [buffer, at] = writer.reserve(headerLength + length);
+      const offset = writeFrameHeader(buffer, at, fields, length, key);
+      if (isString) buffer.write(data, offset, length, 'utf8');
+      else data.copy(buffer, offset);
+      if (key !== null && length > 0) unmaskInPlace(buffer.subarray(offset, offset + length), key);
+    } else {
+      const [buffer, at] = writer.reserve(headerLength);
+      writeFrameHeader(buffer, at, fields, length, null);
+      writer.push(data);
+    }
+  }
+
+  private checkBackpressure(): boolean {
+    const socket = this.socket!;
+    if (this.writer!.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  private afterFlush(accepted: boolean): void {
+    if (accepted && this.needDrain) {
+      this.needDrain = false;
+      this.emit('drain', new WebSocketEvent('drain', this));
+    }
+  }
+
+  /** @internal */
+  onSocketDrain(): void {
+    if (this.needDrain && (this.writer?.pendingBytes ?? 0) === 0) {
+      this.needDrain = false;
+      this.emit('drain', new WebSocketEvent('drain', this));
+    }
+  }
+
+  // --- Closing -----------------------------------------------------------------------
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2). `code` is 1000 or 3000-4999 and `reason`
+   * at most 123 bytes of UTF-8; anything else throws a `CloseArgumentError`.
+   */
+  close(code?: number, reason?: string): void {
+    if (code !== undefined && (!Number.isInteger(code) || !isApplicationCloseCode(code))) {
+      throw new CloseArgumentError(`close code must be 1000 or 3000-4999, got ${code}`, 'ERR_INVALID_CLOSE_CODE');
+    }
+    if (reason !== undefined && Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) {
+      throw new CloseArgumentError('close reason must be at most 123 bytes of UTF-8', 'ERR_CLOSE_REASON_TOO_LONG');
+    }
+    if (this.readyState === ReadyState.CONNECTING) {
+      this.readyState = ReadyState.CLOSING;
+      this.requestedClose = [code ?? CloseCode.NORMAL, reason ?? ''];
+      return;
+    }
+    if (this.readyState !== ReadyState.OPEN) return;
+    this.startClosing(code ?? CloseCode.NORMAL, reason ?? '');
+  }
+
+  /** Drops the connection at once, without a closing handshake. */
+  terminate(): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    if (this.socket === null) return this.finish();
+    this.socket.destroy();
+  }
+
+  private startClosing(code: number, reason: string): void {
+    this.readyState = ReadyState.CLOSING;
+    this.sendCloseFrame(code, reason);
+    this.armCloseTimer();
+  }
+
+  private sendCloseFrame(code: number | undefined, reason: string): void {
+    if (this.closeFrameSent) return;
+    this.closeFrameSent = true;
+    this.sendFrame(Opcode.CLOSE, Buffer.from(encodeClosePayload(code, Buffer.from(reason))));
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== null) return;
+    const seconds = this.options.closeTimeout ?? 30;
+    this.closeTimer = setTimeout(closeTimedOut, seconds * 1000, this);
+    this.closeTimer.unref();
+  }
+
+  /** @internal Ends the TCP connection once the close frames are out. */
+  endSocket(): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.writer!.flush();
+    // RFC 6455 §7.1.1: the server closes TCP first; a client waits for it (with the timer).
+    if (this.role === 'server' || this.closeFrameReceived) socket.end();
+  }
+
+  // --- Receiving (the parser's sink) ---------------------------------------------------
+
+  /** @internal */
+  onData(chunk: Buffer): void {
+    this.heardFromPeer = true;
+    this.parser!.push(chunk);
+  }
+
+  onMessage(data: Uint8Array, isText: boolean, _rsv: number): void {
+    if (this.readyState !== ReadyState.OPEN) return;
+    const bytes = asBuffer(data);
+    const value = isText ? bytes.toString('utf8') : this.binaryType === 'arraybuffer' ? toArrayBuffer(bytes) : bytes;
+    this.emit('message', new MessageEvent(this, value));
+  }
+
+  onPing(payload: Uint8Array): void {
+    if (this.readyState !== ReadyState.OPEN) return;
+    const data = asBuffer(payload);
+    this.sendFrame(Opcode.PONG, data);
+    if (this.listenerCount('ping') > 0) this.emit('ping', new ControlEvent('ping', this, data));
+  }
+
+  onPong(payload: Uint8Array): void {
+    const data = asBuffer(payload);
+    const callbacks = this.pingCallbacks;
+    if (callbacks !== null) {
+      const index = callbacks.findIndex(([sent]) => sent.equals(data));
+      if (index !== -1) {
+        const [, callback] = callbacks[index]!;
+        callbacks.splice(index, 1);
+        callback();
+      }
+    }
+    if (this.listenerCount('pong') > 0) this.emit('pong', new ControlEvent('pong', this, data));
+  }
+
+  onClose(code: number, reason: Uint8Array): void {
+    this.closeFrameReceived = true;
+    this.closeCode = code;
+    this.closeReason = asBuffer(reason).toString('utf8');
+    if (this.readyState === ReadyState.OPEN) {
+      this.readyState = ReadyState.CLOSING;
+      // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered with an empty one.
+      this.sendCloseFrame(code === CloseCode.NO_STATUS ? undefined : code, '');
+    }
+    this.armCloseTimer();
+    this.endSocket();
+  }
+
+  onFailure(failure: FrameFailure): void {
+    this.fail(new ProtocolError(failure), failure.closeCode);
+  }
+
+  /** Fails the connection (RFC 6455 §7.1.7): one error event, a close frame, then TCP closes. */
+  protected fail(error: Error, closeCode: number): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.emitError(error);
+    this.parser?.stop();
+    this.closeCode = closeCode;
+    this.closeReason = '';
+    if (this.readyState === ReadyState.OPEN) this.sendCloseFrame(closeCode, '');
+    this.readyState = ReadyState.CLOSING;
+    this.armCloseTimer();
+    if (this.socket === null) return;
+    this.writer!.flush();
+    this.socket.end();
+  }
+
+  protected emitError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', new ErrorEvent(this, error));
+  }
+
+  /** @internal The peer half-closed TCP. */
+  onSocketEnd(): void {
+    if (!this.closeFrameReceived && this.readyState !== ReadyState.CLOSED) this.parser?.stop();
+    this.socket?.end();
+  }
+
+  /** @internal */
+  onSocketError(error: Error): void {
+    if (this.readyState === ReadyState.OPEN) {
+      this.emitError(new ConnectionError(error.message, ErrorCode.SOCKET, { cause: error }));
+    }
+    this.socket?.destroy();
+  }
+
+  /** @internal TCP is closed: the session ends here, exactly once. */
+  finish(): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    const wasClean = this.closeFrameSent && this.closeFrameReceived;
+    this.readyState = ReadyState.CLOSED;
+    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+    this.keepalive?.stop();
+    this.keepalive = null;
+    this.parser?.stop();
+    this.writer?.discard();
+    this.pending = null;
+    this.pingCallbacks = null;
+    this.emit('close', new CloseEvent(this, this.closeCode, this.closeReason, wasClean));
+  }
+
+  /** @internal The keep-alive found the peer silent for a whole interval. */
+  dropSilentPeer(): void {
+    this.emitError(new ConnectionError('no answer to ping', ErrorCode.PING_TIMEOUT));
+    this.socket?.destroy();
+  }
+
+  // --- Inbound flow control and iteration ----------------------------------------------
+
+  /** Stops reading from the socket (messages already received are still delivered). */
+  pause(): void {
+    this.paused = true;
+    this.socket?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.socket?.resume();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** `for await (const data of ws)`: each message's data, until the connection closes. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<WebSocketEventMap['message']['data']> {
+    return new MessageIterator(this);
+  }
+}
+
+for (const [name, value] of Object.entries(ReadyState)) {
+  Object.defineProperty(WebSocketSession.prototype, name, { value, enumerable: true });
+}
+Object.defineProperty(WebSocketSession.prototype, 'version', { value: 'hybi-13', enumerable: true });
+
+function socketOnData(this: SessionSocket, chunk: Buffer): void {
+  this[kSession]!.onData(chunk);
+}
+function socketOnEnd(this: SessionSocket): void {
+  this[kSession]!.onSocketEnd();
+}
+function socketOnError(this: SessionSocket, error: Error): void {
+  this[kSession]!.onSocketError(error);
+}
+function socketOnClose(this: SessionSocket): void {
+  this[kSession]!.finish();
+}
+function socketOnDrain(this: SessionSocket): void {
+  this[kSession]!.onSocketDrain();
+}
+function closeTimedOut(session: WebSocketSession): void {
+  session.terminate();
+}
+
+const maskKey = new Uint8Array(4);
+function nextMaskKey(): Uint8Array {
+  randomMask(maskKey);
+  return maskKey;
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function toArrayBuffer(data: Buffer): ArrayBuffer {
+  const { buffer, byteOffset, byteLength } = data;
+  if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return buffer;
+  return buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
+}
+
+function controlPayload(payload: string | Buffer, kind: string): Buffer {
+  const data = typeof payload === 'string' ? Buffer.from(payload) : toBuffer(payload);
+  if (data.length > MAX_CONTROL_PAYLOAD) {
+    throw new ArgumentError(`a ${kind} payload must be at most 125 bytes`, 'ERR_CONTROL_PAYLOAD_TOO_LONG');
+  }
+  return data;
+}
+
+function validateSessionOptions(options: SessionOptions): void {
+  const check = (name: keyof SessionOptions, min: number): void => {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value >= min && Number.isFinite(value))) {
+      throw new ArgumentError(`option ${name} must be a number >= ${min}`, 'ERR_INVALID_OPTION');
+    }
+  };
+  check('maxLength', 0);
+  check('maxFragments', 1);
+  check('ping', 0);
+  check('closeTimeout', 0);
+}

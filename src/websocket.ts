@@ -1,0 +1,91 @@
+/**
+ * The server-side WebSocket: `new WebSocket(request, socket, head, protocols, options)` on an
+ * HTTP upgrade request. It checks the opening handshake, answers 101 (or a short HTTP error
+ * and closes the socket), then hands the connection to the shared session.
+ */
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { HandshakeError } from './errors.js';
+import { CloseEvent } from './events.js';
+import { headerLines, type HeaderValues } from './handshake/custom-headers.js';
+import { rejectUpgrade } from './handshake/http-rejection.js';
+import {
+  isWebSocketRequest,
+  negotiateServerHandshake,
+  switchingProtocolsResponse,
+  type OriginPolicy,
+  type UpgradeRequest,
+} from './handshake/server-handshake.js';
+import { CloseCode } from './ws-frame-parser/index.js';
+import { ReadyState, WebSocketSession, type SessionOptions } from './websocket-session.js';
+
+export interface WebSocketOptions extends SessionOptions {
+  /** Extra headers for the 101 response (values with CR or LF are refused). */
+  headers?: HeaderValues;
+  /** Allowed `Origin` values, or a predicate; other origins get 403. Any origin by default. */
+  origins?: OriginPolicy;
+  /** Subprotocols the server speaks (the same as the constructor's `protocols` argument). */
+  protocols?: readonly string[];
+}
+
+export class WebSocket extends WebSocketSession {
+  /** Is this request a WebSocket opening handshake (GET, `Upgrade: websocket`, `Connection: upgrade`)? */
+  static isWebSocket(request: UpgradeRequest): boolean {
+    return isWebSocketRequest(request);
+  }
+
+  constructor(
+    request: IncomingMessage | UpgradeRequest,
+    socket: Duplex,
+    head?: Buffer | null,
+    protocols?: readonly string[] | string | null,
+    options: WebSocketOptions = {},
+  ) {
+    let extraHeaderLines: string;
+    try {
+      super('server', options);
+      extraHeaderLines = headerLines(options.headers);
+    } catch (error) {
+      // A programming error of the caller; the socket must not be left behind.
+      socket.destroy();
+      throw error;
+    }
+    this.url = requestUrl(request, socket);
+    let accepted;
+    try {
+      accepted = negotiateServerHandshake(request, {
+        protocols: protocolList(protocols) ?? options.protocols,
+        origins: options.origins,
+      });
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      // The peer is told the status only; the detail stays in the error event.
+      rejectUpgrade(socket, error.statusCode, STATUS_CODES[error.statusCode] ?? 'Error', error.headers);
+      this.readyState = ReadyState.CLOSED;
+      process.nextTick(() => {
+        this.emitError(error);
+        this.emit('close', new CloseEvent(this, CloseCode.ABNORMAL, '', false));
+      });
+      return;
+    }
+    this.protocol = accepted.protocol;
+    this.attach(socket);
+    this.writeRaw(
+      switchingProtocolsResponse({ accept: accepted.accept, protocol: accepted.protocol, extensions: '', extraHeaderLines }),
+    );
+    // Listeners can still be attached after `new`: `open` fires on the next tick.
+    process.nextTick(() => this.start(head ?? undefined));
+  }
+}
+
+function protocolList(protocols: readonly string[] | string | null | undefined): readonly string[] | undefined {
+  if (protocols === null || protocols === undefined) return undefined;
+  return typeof protocols === 'string' ? protocols.split(',').map((p) => p.trim()).filter(Boolean) : protocols;
+}
+
+function requestUrl(request: UpgradeRequest, socket: Duplex): string {
+  const secure = (socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`;
+}
+
