@@ -1,0 +1,71 @@
+/**
+ * The package as a user installs it (from the `dist/` that `npm test` builds first): `npm pack`, install the tarball into an empty project,
+ * then `require('hatchway')`, `import('hatchway')` and a strict TypeScript check of both.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+let project: string;
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+beforeAll(() => {
+  project = fs.mkdtempSync(path.join(os.tmpdir(), 'hatchway-pack-'));
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], root)) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
+  const files = packed[0]!.files.map((f) => f.path);
+  expect(files).toContain('dist/cjs/src/index.js');
+  expect(files).toContain('dist/esm/src/index.js');
+  expect(files).toContain('dist/cjs/src/index.d.ts');
+  expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.includes('.test.'))).toBe(false);
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', path.join(project, packed[0]!.filename)], project);
+}, 180000);
+
+afterAll(() => {
+  fs.rmSync(project, { recursive: true, force: true });
+});
+
+test('require("hatchway") gives the public API', () => {
+  const out = run('node', ['-e', "const h = require('hatchway'); console.log(typeof h.WebSocket, h.WebSocket.OPEN, typeof h.ProtocolError)"], project);
+  expect(out.trim()).toBe('function 1 function');
+});
+
+test('import("hatchway") gives the public API', () => {
+  const out = run(
+    'node',
+    ['--input-type=module', '-e', "const h = await import('hatchway'); console.log(typeof h.WebSocket, h.WebSocket.CLOSED, typeof h.createWebSocketStream)"],
+    project,
+  );
+  expect(out.trim()).toBe('function 3 function');
+});
+
+test('the bundled types compile under strict for ESM and CommonJS consumers', () => {
+  const source = [
+    "import { WebSocket, type WebSocketOptions } from 'hatchway';",
+    "import type { IncomingMessage } from 'node:http';",
+    "import type { Duplex } from 'node:stream';",
+    'export function handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {',
+    '  const options: WebSocketOptions = { ping: 30, maxLength: 1024 };',
+    "  const ws = new WebSocket(req, socket, head, ['chat'], options);",
+    "  ws.on('message', (event) => { const data: string | Buffer | ArrayBuffer = event.data; ws.send(data); });",
+    "  ws.on('close', (event) => console.log(event.code, event.reason, event.wasClean));",
+    '}',
+  ].join('\n');
+  fs.writeFileSync(path.join(project, 'esm.mts'), source);
+  fs.writeFileSync(path.join(project, 'cjs.cts'), source);
+  const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
+  const typeRoots = path.join(root, 'node_modules', '@types');
+  run(
+    tsc,
+    ['--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--typeRoots', typeRoots, '--types', 'node', 'esm.mts', 'cjs.cts'],
+    project,
+  );
+});
