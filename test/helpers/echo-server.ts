@@ -28,7 +28,14 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   if (requestTimeout !== undefined) serverOptions.requestTimeout = requestTimeout;
   if (maxHeaderSize !== undefined) serverOptions.maxHeaderSize = maxHeaderSize;
   if (headersTimeout !== undefined || requestTimeout !== undefined) serverOptions.connectionsCheckingInterval = 100;
-  const server = http.createServer(serverOptions, (_req, res) => {
+  const server = http.createServer(serverOptions, (req, res) => {
+    // Node fires 'upgrade' only when both Upgrade and Connection: upgrade are present; a
+    // half-formed handshake arrives here and is refused as the RFC asks (RFC 6455 §4.2.1).
+    if (req.headers.upgrade !== undefined || req.headers['sec-websocket-key'] !== undefined) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' });
+      res.end('Bad Request');
+      return;
+    }
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.end('echo server');
   });
