@@ -48,6 +48,8 @@ const INLINE_LIMIT = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 const kSession = Symbol('session');
 
+type Handler<K extends keyof WebSocketEventMap> = ((event: WebSocketEventMap[K]) => void) | null;
+
 type SessionSocket = Duplex & { [kSession]?: WebSocketSession; setNoDelay?(noDelay?: boolean): unknown; setTimeout?(ms: number): unknown };
 
 export interface WebSocketSession {
@@ -115,6 +117,33 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
     validateSessionOptions(options);
   }
 
+  // --- Handler properties (`ws.onmessage = fn`, as in the browser) ----------------------
+
+  get onopen(): Handler<'open'> {
+    return this.getHandler('open') as Handler<'open'>;
+  }
+  set onopen(handler: Handler<'open'>) {
+    this.setHandler('open', handler);
+  }
+  get onmessage(): Handler<'message'> {
+    return this.getHandler('message') as Handler<'message'>;
+  }
+  set onmessage(handler: Handler<'message'>) {
+    this.setHandler('message', handler);
+  }
+  get onerror(): Handler<'error'> {
+    return this.getHandler('error') as Handler<'error'>;
+  }
+  set onerror(handler: Handler<'error'>) {
+    this.setHandler('error', handler);
+  }
+  get onclose(): Handler<'close'> {
+    return this.getHandler('close') as Handler<'close'>;
+  }
+  set onclose(handler: Handler<'close'>) {
+    this.setHandler('close', handler);
+  }
+
   // --- Attaching a socket -------------------------------------------------------------
 
   /** Takes over an upgraded socket. Bytes written before `start()` precede every frame. */
@@ -161,10 +190,11 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
     if (this.options.ping !== undefined && this.options.ping > 0) {
       this.keepalive = new Keepalive(this, this.options.ping * 1000);
     }
-    this.emit('open', new WebSocketEvent('open', this));
+    // Sends made before open go first, ahead of any made by the open listeners.
     const pending = this.pending;
     this.pending = null;
     if (pending !== null) for (const payload of pending) this.sendPayload(payload);
+    this.emit('open', new WebSocketEvent('open', this));
     if (head !== undefined && head.length > 0) this.onData(head);
   }
 
@@ -207,6 +237,8 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
   get bufferedAmount(): number {
     let queued = 0;
     if (this.pending !== null) for (const payload of this.pending) queued += Buffer.byteLength(payload.data);
+    // While connecting, what the batcher holds is the handshake, not the caller's data.
+    if (this.readyState === ReadyState.CONNECTING) return queued;
     return queued + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
   }
 
@@ -244,7 +276,8 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
   }
 
   private afterFlush(accepted: boolean): void {
-    if (accepted && this.needDrain) {
+    // While connecting only the handshake is flushed; the queued sends are still to go.
+    if (accepted && this.needDrain && this.readyState !== ReadyState.CONNECTING) {
       this.needDrain = false;
       this.emit('drain', new WebSocketEvent('drain', this));
     }
