@@ -176,8 +176,9 @@ export class FrameParser {
     } else if (length === 127) {
       const high = readUint32(bytes, offset);
       if (high > 0x7fffffff) return this.fail(FailureCode.INVALID_PAYLOAD_LENGTH, 'the most significant bit of a 64-bit length is set');
-      // Lengths beyond 2^53 cannot be exact numbers; they are far above any maxLength anyway.
-      length = high > 0x1fffff ? Number.MAX_SAFE_INTEGER : high * 0x100000000 + readUint32(bytes, offset + 4);
+      // A length of 2^53 or more cannot be an exact number, so no limit could be checked against it.
+      if (high > 0x1fffff) return this.fail(FailureCode.MESSAGE_TOO_BIG, 'frame length of 2^53 bytes or more');
+      length = high * 0x100000000 + readUint32(bytes, offset + 4);
       offset += 8;
     }
 
