@@ -8,7 +8,8 @@ module.exports = {
   },
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
-    '^hatchway$': '<rootDir>/src/index.ts',
+    '^hatchway$': '<rootDir>/adapters/index.ts',
+    '^hatchway/(express|connect|koa)$': '<rootDir>/adapters/$1.ts',
   },
   testTimeout: 20000,
 };

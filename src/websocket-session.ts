@@ -313,6 +313,22 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
     this.startClosing(code ?? CloseCode.NORMAL, reason ?? '');
   }
 
+  /**
+   * @internal Closes with a code reserved to the endpoint itself (1001 going away, 1011
+   * internal error), which `close()` refuses from applications; `graceMs` bounds the wait
+   * for the peer before the connection is dropped.
+   */
+  closeWithStatus(code: number, graceMs?: number): void {
+    if (this.readyState === ReadyState.CONNECTING) {
+      this.readyState = ReadyState.CLOSING;
+      this.requestedClose = [code, ''];
+    }
+    if (this.readyState === ReadyState.OPEN) this.startClosing(code, '');
+    if (graceMs !== undefined && this.readyState !== ReadyState.CLOSED) {
+      setTimeout(closeTimedOut, graceMs, this).unref();
+    }
+  }
+
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void {
     if (this.readyState === ReadyState.CLOSED) return;

@@ -84,8 +84,10 @@ function protocolList(protocols: readonly string[] | string | null | undefined):
   return typeof protocols === 'string' ? protocols.split(',').map((p) => p.trim()).filter(Boolean) : protocols;
 }
 
-function requestUrl(request: UpgradeRequest, socket: Duplex): string {
+function requestUrl(request: UpgradeRequest & { originalUrl?: string }, socket: Duplex): string {
   const secure = (socket as { encrypted?: boolean }).encrypted === true;
-  return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`;
+  // Routers rewrite `url` below a mount point; `originalUrl` (Express) keeps what the client asked for.
+  const path = request.originalUrl ?? request.url ?? '/';
+  return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${path}`;
 }
 

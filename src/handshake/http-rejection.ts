@@ -20,7 +20,16 @@ export function rejectUpgrade(
   head += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
   socket.on('error', ignore);
   if (socket.writable) socket.end(head + body);
-  // Reading on lets the peer's FIN arrive; the timer covers a peer that never sends one.
+  closeWhenFlushed(socket);
+}
+
+/**
+ * Ends a socket whose last bytes are written: reading on lets the peer's FIN arrive, and a
+ * timer covers a peer that never sends one.
+ */
+export function closeWhenFlushed(socket: Duplex): void {
+  socket.on('error', ignore);
+  if (!socket.writableEnded) socket.end();
   socket.resume();
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();

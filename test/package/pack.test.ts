@@ -21,9 +21,9 @@ beforeAll(() => {
     files: Array<{ path: string }>;
   }>;
   const files = packed[0]!.files.map((f) => f.path);
-  expect(files).toContain('dist/cjs/src/index.js');
-  expect(files).toContain('dist/esm/src/index.js');
-  expect(files).toContain('dist/cjs/src/index.d.ts');
+  expect(files).toContain('dist/cjs/adapters/index.js');
+  expect(files).toContain('dist/esm/adapters/index.js');
+  expect(files).toContain('dist/cjs/adapters/index.d.ts');
   expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.includes('.test.'))).toBe(false);
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', path.join(project, packed[0]!.filename)], project);
@@ -34,8 +34,19 @@ afterAll(() => {
 });
 
 test('require("hatchway") gives the public API', () => {
-  const out = run('node', ['-e', "const h = require('hatchway'); console.log(typeof h.WebSocket, h.WebSocket.OPEN, typeof h.ProtocolError)"], project);
-  expect(out.trim()).toBe('function 1 function');
+  const out = run('node', ['-e', "const h = require('hatchway'); console.log(typeof h.WebSocket, h.WebSocket.OPEN, typeof h.ProtocolError, typeof h.websocket, typeof h.listen)"], project);
+  expect(out.trim()).toBe('function 1 function function function');
+});
+
+test('the framework subpaths load with require and import', () => {
+  const script = "for (const p of ['express', 'connect', 'koa']) { const m = require('hatchway/' + p); console.log(p, typeof m.websocket, typeof m.attach, typeof m.listen, typeof m.WebSocket); }";
+  expect(run('node', ['-e', script], project).trim().split('\n')).toEqual([
+    'express function function function function',
+    'connect function function function function',
+    'koa function function function function',
+  ]);
+  const esm = "const m = await import('hatchway/koa'); const e = await import('hatchway/express'); console.log(typeof m.websocket, typeof e.attach)";
+  expect(run('node', ['--input-type=module', '-e', esm], project).trim()).toBe('function function');
 });
 
 test('import("hatchway") gives the public API', () => {

@@ -1,0 +1,5 @@
+/** `hatchway/connect`: the middleware and helpers for Connect 3 (and any `(req, res, next)` app). */
+export { websocket, type WebSocketHandler, type NextFunction } from '../middleware/websocket.js';
+export type { WebSocketMiddlewareOptions } from '../middleware/accept-upgrade.js';
+export { attach, listen, type AttachOptions } from './node.js';
+export * from '../src/index.js';

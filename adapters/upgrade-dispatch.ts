@@ -1,0 +1,68 @@
+/**
+ * The glue every adapter shares: an HTTP `'upgrade'` runs through the app like any request,
+ * with a real `ServerResponse` bound to the raw socket. A `websocket()` middleware claims
+ * the socket; whatever the app answers instead (401, 404, 500) goes out as HTTP with
+ * `Connection: close`, and the socket is closed.
+ */
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, type WebSocketSession } from '../src/index.js';
+import { closeWhenFlushed } from '../src/handshake/http-rejection.js';
+import { markRequest } from '../middleware/request-flags.js';
+import { isUpgradeClaimed, offerUpgrade } from '../middleware/upgrade-context.js';
+
+export type RequestListener = (request: IncomingMessage, response: ServerResponse) => unknown;
+
+/** RFC 6455 §7.4.1: the endpoint is going away (server shutdown). */
+const GOING_AWAY = 1001;
+
+/** The live sessions of one server, closed together when it shuts down. */
+export class SessionRegistry {
+  private readonly sessions = new Set<WebSocketSession>();
+
+  track(session: WebSocketSession): void {
+    if (session.readyState === WebSocket.CLOSED) return;
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+  }
+
+  closeAll(graceMs: number): void {
+    for (const session of this.sessions) session.closeWithStatus(GOING_AWAY, graceMs);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
+
+export function dispatchUpgrade(
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  listener: RequestListener,
+  registry: SessionRegistry,
+): void {
+  // Node removed its own error listener from an upgraded socket; a reset must not crash.
+  socket.on('error', destroyOnError);
+  markRequest(request, WebSocket.isWebSocket(request));
+  const response = new ServerResponse(request);
+  response.shouldKeepAlive = false;
+  response.assignSocket(socket as Socket);
+  offerUpgrade(request, {
+    socket,
+    head,
+    release: () => response.detachSocket(socket as Socket),
+    track: (session) => registry.track(session),
+  });
+  response.on('finish', () => {
+    if (isUpgradeClaimed(request)) return;
+    response.detachSocket(socket as Socket);
+    closeWhenFlushed(socket);
+  });
+  listener(request, response);
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}

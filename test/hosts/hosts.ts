@@ -1,0 +1,183 @@
+/**
+ * The same small app built on every host hatchway supports: plain node, Express 4 and 5,
+ * Connect 3, Koa 2 and 3. Each one has an auth middleware that answers 401, an echo socket
+ * with subprotocols, a socket on a route with a parameter, an origin-restricted socket,
+ * sockets whose handlers throw and reject, a plain HTTP route and the framework's own 404.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WebSocket } from '../../src/index.js';
+import * as connectAdapter from '../../adapters/connect.js';
+import * as koaAdapter from '../../adapters/koa.js';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const express5 = require('express') as typeof import('express');
+const express4 = require('express4') as typeof import('express');
+const connect = require('connect') as typeof import('connect');
+const Koa3 = require('koa') as typeof import('koa');
+const Koa2 = require('koa2') as typeof import('koa');
+const { Router } = require('@koa/router') as typeof import('@koa/router');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export interface RunningHost {
+  port: number;
+  server: http.Server;
+  /** Errors that reached the framework's error handling. */
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+export interface Host {
+  name: string;
+  start(): Promise<RunningHost>;
+}
+
+const PROTOCOLS = ['chat', 'superchat'];
+const ORIGINS = ['http://good.example'];
+
+function echo(ws: WebSocket): void {
+  ws.on('message', (event) => ws.send(event.data));
+}
+function greetRoom(ws: WebSocket, room: string): void {
+  ws.send(`room:${room}`);
+  echo(ws);
+}
+function boom(): never {
+  throw new Error('handler failed');
+}
+async function rejecting(): Promise<never> {
+  await Promise.resolve();
+  throw new Error('handler rejected');
+}
+
+async function listenOn(server: http.Server, errors: unknown[]): Promise<RunningHost> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    errors,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function expressHost(name: string, express: typeof import('express')): Host {
+  return {
+    name,
+    start() {
+      const errors: unknown[] = [];
+      const app = express();
+      app.use((req, res, next) => (req.headers['x-deny'] ? res.status(401).set('WWW-Authenticate', 'Bearer').send('no') : next()));
+      app.use('/echo', connectAdapter.websocket(echo, { protocols: PROTOCOLS }));
+      app.get('/rooms/:room', connectAdapter.websocket<http.IncomingMessage & { params: { room: string } }>((ws, req) => greetRoom(ws, req.params.room)));
+      app.get('/origin', connectAdapter.websocket(echo, { origins: ORIGINS }));
+      app.get('/throw', connectAdapter.websocket(boom));
+      app.get('/reject', connectAdapter.websocket(rejecting));
+      app.get('/http', (req, res) => res.json({ isWebSocket: req.isWebSocket, isEventSource: req.isEventSource }));
+      app.use((error: unknown, _req: unknown, res: import('express').Response, _next: unknown) => {
+        errors.push(error);
+        res.status(500).send('error');
+      });
+      return listenOn(connectAdapter.attach(http.createServer(app), app), errors);
+    },
+  };
+}
+
+const connectHost: Host = {
+  name: 'connect 3',
+  start() {
+    const errors: unknown[] = [];
+    const app = connect();
+    app.use((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
+      if (!req.headers['x-deny']) return next();
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer' });
+      res.end('no');
+    });
+    app.use('/echo', connectAdapter.websocket(echo, { protocols: PROTOCOLS }));
+    app.use('/rooms', connectAdapter.websocket((ws, req) => greetRoom(ws, (req.url ?? '/').slice(1))));
+    app.use('/origin', connectAdapter.websocket(echo, { origins: ORIGINS }));
+    app.use('/throw', connectAdapter.websocket(boom));
+    app.use('/reject', connectAdapter.websocket(rejecting));
+    app.use('/http', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ isWebSocket: req.isWebSocket, isEventSource: req.isEventSource }));
+    });
+    app.use((error: unknown, _req: http.IncomingMessage, res: http.ServerResponse, _next: () => void) => {
+      errors.push(error);
+      res.statusCode = 500;
+      res.end('error');
+    });
+    return listenOn(connectAdapter.attach(http.createServer(app), app), errors);
+  },
+};
+
+const nodeHost: Host = {
+  name: 'node:http',
+  start() {
+    const errors: unknown[] = [];
+    const routes: Record<string, ReturnType<typeof connectAdapter.websocket>> = {
+      '/echo': connectAdapter.websocket(echo, { protocols: PROTOCOLS }),
+      '/origin': connectAdapter.websocket(echo, { origins: ORIGINS }),
+      '/throw': connectAdapter.websocket(boom),
+      '/reject': connectAdapter.websocket(rejecting),
+    };
+    const app = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      const fail = (error?: unknown): void => {
+        if (error !== undefined) errors.push(error);
+        res.writeHead(error === undefined ? 404 : 500);
+        res.end();
+      };
+      if (req.headers['x-deny']) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Bearer' });
+        res.end('no');
+      } else if (req.url?.startsWith('/rooms/')) {
+        connectAdapter.websocket((ws) => greetRoom(ws, req.url!.slice(7)))(req, res, fail);
+      } else if (req.url === '/http') {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ isWebSocket: req.isWebSocket, isEventSource: req.isEventSource }));
+      } else {
+        const route = routes[req.url ?? ''];
+        if (route) route(req, res, fail);
+        else fail();
+      }
+    };
+    return listenOn(connectAdapter.attach(http.createServer(app), app), errors);
+  },
+};
+
+function koaHost(name: string, Koa: typeof import('koa')): Host {
+  return {
+    name,
+    start() {
+      const errors: unknown[] = [];
+      const app = new Koa();
+      app.silent = true;
+      app.on('error', (error: unknown) => errors.push(error));
+      app.use(async (ctx, next) => {
+        if (!ctx.get('x-deny')) return next();
+        ctx.status = 401;
+        ctx.set('WWW-Authenticate', 'Bearer');
+        ctx.body = 'no';
+      });
+      app.use(koaAdapter.websocket(echo, { path: '/echo', protocols: PROTOCOLS }));
+      const router = new Router();
+      router.get('/rooms/:room', koaAdapter.websocket((ws, ctx) => greetRoom(ws, (ctx as unknown as { params: { room: string } }).params.room)));
+      router.get('/origin', koaAdapter.websocket(echo, { origins: ORIGINS }));
+      router.get('/throw', koaAdapter.websocket(boom));
+      router.get('/reject', koaAdapter.websocket(rejecting));
+      router.get('/http', (ctx) => {
+        ctx.body = { isWebSocket: ctx.isWebSocket, isEventSource: ctx.isEventSource };
+      });
+      app.use(router.routes());
+      return listenOn(koaAdapter.attach(http.createServer(app.callback()), app), errors);
+    },
+  };
+}
+
+export const HOSTS: Host[] = [
+  nodeHost,
+  expressHost('express 4', express4),
+  expressHost('express 5', express5),
+  connectHost,
+  koaHost('koa 2', Koa2),
+  koaHost('koa 3', Koa3),
+];
