@@ -44,7 +44,7 @@ export interface SessionOptions {
 }
 
 /** Frames up to this size are copied into the shared output slabs; larger binary goes by reference. */
-const INLINE_LIMIT = 16 * 1024;
+const INLINE_LIMIT = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
 const kSession = Symbol('session');
 

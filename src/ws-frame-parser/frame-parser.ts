@@ -74,6 +74,7 @@ export class FrameParser {
   private remaining = 0;
   private readonly maskKey = new Uint8Array(4);
   private masked = false;
+  private zeroMask = false;
 
   // The data message being assembled.
   private messageOpcode = 0;
@@ -213,6 +214,8 @@ export class FrameParser {
       key[1] = bytes[offset + 1]!;
       key[2] = bytes[offset + 2]!;
       key[3] = bytes[offset + 3]!;
+      // XOR with an all-zero key changes nothing (some clients mask with zeros on purpose).
+      this.zeroMask = (key[0]! | key[1]! | key[2]! | key[3]!) === 0;
     }
     this.frameLength = this.remaining = length;
     this.controlLength = 0;
@@ -223,7 +226,7 @@ export class FrameParser {
   private readPayload(chunk: Uint8Array, pos: number, end: number): number {
     const take = Math.min(this.remaining, end - pos);
     const piece = chunk.subarray(pos, pos + take);
-    if (this.masked) unmaskInPlace(piece, this.maskKey, this.frameLength - this.remaining);
+    if (this.masked && !this.zeroMask) unmaskInPlace(piece, this.maskKey, this.frameLength - this.remaining);
     this.remaining -= take;
 
     if (isControlOpcode(this.opcode)) {
