@@ -1,0 +1,113 @@
+/**
+ * The demo page in a real browser: Debian's Chromium (/usr/bin/chromium) driven by playwright-core. Two tabs
+ * (two browser contexts) chat over their own WebSockets; both see both messages.
+ *
+ * Without /usr/bin/chromium the test is skipped, except in CI (`CI` set), where it must run: .ci/run installs
+ * Chromium. `DEMO_SCREENSHOT=/tmp/demo.png npx jest test/browser` also saves a screenshot of the first tab.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { serve, type RunningExample } from '../examples/example-helpers.js';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createDemoApp } = require('../../examples/demo/app.js') as { createDemoApp(): unknown };
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+const mustRun = available || Boolean(process.env.CI);
+const STEP_MS = 10000;
+
+let example: RunningExample | undefined;
+let browser: Browser | undefined;
+
+afterEach(async () => {
+  // The browser first: its WebSockets are connections the server would otherwise wait for.
+  await browser?.close();
+  browser = undefined;
+  await example?.close();
+  example = undefined;
+});
+
+/** A fresh tab (its own browser context) on the demo, connected, with its nickname set. */
+async function openTab(url: string, nickname: string, problems: string[]): Promise<Page> {
+  const page = await browser!.newPage({ viewport: { width: 1200, height: 760 } });
+  page.setDefaultTimeout(STEP_MS);
+  page.on('pageerror', (error) => problems.push(`${nickname}: page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${nickname}: console error: ${message.text()}`);
+  });
+  await page.goto(url);
+  await page.locator('#status[data-state="open"]').waitFor();
+  await page.fill('#nickname', nickname);
+  await page.press('#nickname', 'Enter');
+  return page;
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+}
+
+/** The chat messages a tab shows, as `from: text`, once there are `count` of them. */
+async function shownMessages(page: Page, count: number): Promise<string[]> {
+  await page.locator(`#messages li.message >> nth=${count - 1}`).waitFor();
+  return page.locator('#messages li.message').evaluateAll((items) =>
+    items.map((item) => `${item.querySelector('.from')?.textContent}: ${item.querySelector('.text')?.textContent}`),
+  );
+}
+
+const title = mustRun
+  ? 'two tabs chat through the demo page and both see both messages; the SSE placeholder is visible'
+  : `SKIPPED: ${CHROMIUM} not found (apt-get install chromium to run the browser test; in CI it always runs)`;
+
+(mustRun ? test : test.skip)(title, async () => {
+  example = await serve(createDemoApp());
+  const url = `${example.httpBase}/`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+    timeout: 30000,
+  });
+  const problems: string[] = [];
+
+  const alice = await openTab(url, 'alice', problems);
+  const bob = await openTab(url, 'bob', problems);
+  // Alice sees Bob arrive (as a join, then a rename to his nickname) before anyone speaks.
+  await alice.locator('#messages li.notice', { hasText: 'is now bob' }).waitFor();
+
+  await say(alice, 'Hello from Alice');
+  await bob.locator('#messages li.message', { hasText: 'Hello from Alice' }).waitFor();
+  await say(bob, 'Hi Alice, Bob here');
+
+  const expected = ['alice: Hello from Alice', 'bob: Hi Alice, Bob here'];
+  expect(await shownMessages(alice, 2)).toEqual(expected);
+  expect(await shownMessages(bob, 2)).toEqual(expected);
+  // Each tab marks its own message.
+  expect(await alice.locator('#messages li.message.mine .text').allTextContents()).toEqual(['Hello from Alice']);
+  expect(await bob.locator('#messages li.message.mine .text').allTextContents()).toEqual(['Hi Alice, Bob here']);
+  // The input is cleared after sending.
+  expect(await alice.inputValue('#text')).toBe('');
+
+  for (const page of [alice, bob]) {
+    const feed = page.locator('#feed');
+    expect(await feed.isVisible()).toBe(true);
+    expect(await feed.textContent()).toMatch(/Live feed: arrives with Server-Sent Events/);
+  }
+
+  if (process.env.DEMO_SCREENSHOT) await alice.screenshot({ path: process.env.DEMO_SCREENSHOT });
+
+  // Bob closes his tab: Alice is told he left.
+  await bob.context().close();
+  await alice.locator('#messages li.notice', { hasText: 'bob left' }).waitFor();
+
+  expect(problems).toEqual([]);
+}, 60000);
