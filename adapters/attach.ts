@@ -8,7 +8,8 @@ import type { Server as HttpsServer } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { markRequest } from '../middleware/request-flags.js';
-import { dispatchUpgrade, SessionRegistry, type RequestListener } from './upgrade-dispatch.js';
+import { SessionRegistry } from '../src/session-registry.js';
+import { dispatchUpgrade, type RequestListener } from './upgrade-dispatch.js';
 
 export interface AttachOptions {
   /** Seconds live sockets get to finish their closing handshake on shutdown. Default 5. */

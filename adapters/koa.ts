@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type Koa from 'koa';
 import type { WebSocket } from '../src/index.js';
-import { acceptUpgrade, type WebSocketMiddlewareOptions } from '../middleware/accept-upgrade.js';
+import { acceptUpgrade, handlerFailed, type WebSocketMiddlewareOptions } from '../middleware/accept-upgrade.js';
 import { attachListener, type AttachOptions } from './attach.js';
 
 declare module 'koa' {
@@ -25,9 +25,6 @@ export interface KoaWebSocketOptions extends WebSocketMiddlewareOptions {
 
 export type KoaWebSocketHandler<Context extends Koa.Context = Koa.Context> = (ws: WebSocket, ctx: Context) => unknown;
 
-/** RFC 6455 §7.4.1: the server met a condition that kept it from fulfilling the request. */
-const INTERNAL_ERROR = 1011;
-
 export function websocket<Context extends Koa.Context = Koa.Context>(
   handler: KoaWebSocketHandler<Context>,
   options: KoaWebSocketOptions = {},
@@ -42,7 +39,7 @@ export function websocket<Context extends Koa.Context = Koa.Context>(
     try {
       await handler(ws, ctx);
     } catch (error) {
-      ws.closeWithStatus(INTERNAL_ERROR);
+      handlerFailed(ws);
       throw error;
     }
   };

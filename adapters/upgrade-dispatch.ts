@@ -7,34 +7,13 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocket, type WebSocketSession } from '../src/index.js';
+import { WebSocket } from '../src/index.js';
+import type { SessionRegistry } from '../src/session-registry.js';
 import { closeWhenFlushed } from '../src/handshake/http-rejection.js';
 import { markRequest } from '../middleware/request-flags.js';
 import { isUpgradeClaimed, offerUpgrade } from '../middleware/upgrade-context.js';
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => unknown;
-
-/** RFC 6455 §7.4.1: the endpoint is going away (server shutdown). */
-const GOING_AWAY = 1001;
-
-/** The live sessions of one server, closed together when it shuts down. */
-export class SessionRegistry {
-  private readonly sessions = new Set<WebSocketSession>();
-
-  track(session: WebSocketSession): void {
-    if (session.readyState === WebSocket.CLOSED) return;
-    this.sessions.add(session);
-    session.once('close', () => this.sessions.delete(session));
-  }
-
-  closeAll(graceMs: number): void {
-    for (const session of this.sessions) session.closeWithStatus(GOING_AWAY, graceMs);
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-}
 
 export function dispatchUpgrade(
   request: IncomingMessage,

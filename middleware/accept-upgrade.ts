@@ -26,10 +26,15 @@ export function acceptUpgrade(request: IncomingMessage, options: WebSocketMiddle
   return ws;
 }
 
+/** A handler failed: the socket closes with 1011 and the error goes on to the framework. */
+export function handlerFailed(ws: WebSocket): void {
+  ws.closeWithStatus(INTERNAL_ERROR);
+}
+
 /** Runs the handler; `onError` receives what it threw or rejected with, after the socket was closed. */
 export function runHandler(ws: WebSocket, run: () => unknown, onError: (error: unknown) => void): void {
   const fail = (error: unknown): void => {
-    ws.closeWithStatus(INTERNAL_ERROR);
+    handlerFailed(ws);
     onError(error);
   };
   try {

@@ -10,63 +10,35 @@ import {
   FrameParser,
   Opcode,
   encodeClosePayload,
-  frameHeaderLength,
   isApplicationCloseCode,
-  unmaskInPlace,
-  writeFrameHeader,
   MAX_CONTROL_PAYLOAD,
   type FrameFailure,
   type FrameSink,
 } from './ws-frame-parser/index.js';
 import { ArgumentError, CloseArgumentError, ConnectionError, ErrorCode, ProtocolError } from './errors.js';
 import { CloseEvent, ControlEvent, ErrorEvent, MessageEvent, WebSocketEvent, type WebSocketEventMap } from './events.js';
-import { EventHandlers } from './event-handlers.js';
+import { WebSocketEventTarget } from './websocket-event-target.js';
 import { Keepalive } from './keepalive.js';
-import { randomMask } from './mask-source.js';
+import { writeFrame, writeLatin1 } from './frame-writer.js';
 import { toBuffer, toPayload, type Payload, type SendData } from './send-data.js';
+import { asBuffer, toArrayBuffer } from './message-data.js';
+import { validateSessionOptions, type SessionOptions } from './session-options.js';
 import { WriteBatcher } from './write-batcher.js';
 import { MessageIterator } from './message-iterator.js';
+
+export type { SessionOptions };
 
 export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 export type Role = 'server' | 'client';
 
-export interface SessionOptions {
-  /** Largest incoming message in bytes; larger closes with 1009. Default 2^26 - 1. */
-  maxLength?: number;
-  /** Most frames in one incoming fragmented message; more closes with 1008. Default 131072. */
-  maxFragments?: number;
-  /** Seconds between keep-alive pings; a peer silent for a further interval is dropped. Off by default. */
-  ping?: number;
-  /** Seconds to wait for the peer's close frame (and TCP close) after ours. Default 30. */
-  closeTimeout?: number;
-}
-
-/** Frames up to this size are copied into the shared output slabs; larger binary goes by reference. */
-const INLINE_LIMIT = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
 const kSession = Symbol('session');
-
-type Handler<K extends keyof WebSocketEventMap> = ((event: WebSocketEventMap[K]) => void) | null;
 
 type SessionSocket = Duplex & { [kSession]?: WebSocketSession; setNoDelay?(noDelay?: boolean): unknown; setTimeout?(ms: number): unknown };
 
 export interface WebSocketSession {
-  on<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
-  once<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
-  off<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
-  addListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
-  removeListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): this;
-  addEventListener<K extends keyof WebSocketEventMap>(
-    type: K,
-    listener: ((event: WebSocketEventMap[K]) => void) | { handleEvent(event: WebSocketEventMap[K]): void },
-    options?: { once?: boolean } | boolean,
-  ): void;
-  removeEventListener<K extends keyof WebSocketEventMap>(
-    type: K,
-    listener: ((event: WebSocketEventMap[K]) => void) | { handleEvent(event: WebSocketEventMap[K]): void },
-  ): void;
   readonly CONNECTING: 0;
   readonly OPEN: 1;
   readonly CLOSING: 2;
@@ -75,7 +47,7 @@ export interface WebSocketSession {
   readonly version: 'hybi-13';
 }
 
-export abstract class WebSocketSession extends EventHandlers implements FrameSink {
+export abstract class WebSocketSession extends WebSocketEventTarget implements FrameSink {
   static readonly CONNECTING = ReadyState.CONNECTING;
   static readonly OPEN = ReadyState.OPEN;
   static readonly CLOSING = ReadyState.CLOSING;
@@ -117,33 +89,6 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
     validateSessionOptions(options);
   }
 
-  // --- Handler properties (`ws.onmessage = fn`, as in the browser) ----------------------
-
-  get onopen(): Handler<'open'> {
-    return this.getHandler('open') as Handler<'open'>;
-  }
-  set onopen(handler: Handler<'open'>) {
-    this.setHandler('open', handler);
-  }
-  get onmessage(): Handler<'message'> {
-    return this.getHandler('message') as Handler<'message'>;
-  }
-  set onmessage(handler: Handler<'message'>) {
-    this.setHandler('message', handler);
-  }
-  get onerror(): Handler<'error'> {
-    return this.getHandler('error') as Handler<'error'>;
-  }
-  set onerror(handler: Handler<'error'>) {
-    this.setHandler('error', handler);
-  }
-  get onclose(): Handler<'close'> {
-    return this.getHandler('close') as Handler<'close'>;
-  }
-  set onclose(handler: Handler<'close'>) {
-    this.setHandler('close', handler);
-  }
-
   // --- Attaching a socket -------------------------------------------------------------
 
   /** Takes over an upgraded socket. Bytes written before `start()` precede every frame. */
@@ -169,9 +114,7 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
 
   /** Queues raw bytes (the handshake) ahead of any frame. */
   protected writeRaw(text: string): void {
-    const length = Buffer.byteLength(text, 'latin1');
-    const [buffer, at] = this.writer!.reserve(length);
-    buffer.write(text, at, length, 'latin1');
+    writeLatin1(this.writer!, text);
   }
 
   /** The handshake is done: open, flush what was sent early, then read frames (from `head` first). */
@@ -248,24 +191,7 @@ export abstract class WebSocketSession extends EventHandlers implements FrameSin
 
   /** Writes one frame into the turn's batch. */
   protected sendFrame(opcode: number, data: string | Buffer, rsv = 0, fin = true): void {
-    const writer = this.writer!;
-    const masked = this.role === 'client';
-    const isString = typeof data === 'string';
-    const length = isString ? Buffer.byteLength(data) : data.length;
-    const headerLength = frameHeaderLength(length, masked);
-    const key = masked ? nextMaskKey() : null;
-    const fields = { opcode, fin, rsv };
-    if (isString || masked || length <= INLINE_LIMIT) {
-      const [buffer, at] = writer.reserve(headerLength + length);
-      const offset = writeFrameHeader(buffer, at, fields, length, key);
-      if (isString) buffer.write(data, offset, length, 'utf8');
-      else data.copy(buffer, offset);
-      if (key !== null && length > 0) unmaskInPlace(buffer.subarray(offset, offset + length), key);
-    } else {
-      const [buffer, at] = writer.reserve(headerLength);
-      writeFrameHeader(buffer, at, fields, length, null);
-      writer.push(data);
-    }
+    writeFrame(this.writer!, this.role === 'client', opcode, data, rsv, fin);
   }
 
   private checkBackpressure(): boolean {
@@ -519,39 +445,10 @@ function closeTimedOut(session: WebSocketSession): void {
   session.terminate();
 }
 
-const maskKey = new Uint8Array(4);
-function nextMaskKey(): Uint8Array {
-  randomMask(maskKey);
-  return maskKey;
-}
-
-function asBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function toArrayBuffer(data: Buffer): ArrayBuffer {
-  const { buffer, byteOffset, byteLength } = data;
-  if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return buffer;
-  return buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
-}
-
 function controlPayload(payload: string | Buffer, kind: string): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload) : toBuffer(payload);
   if (data.length > MAX_CONTROL_PAYLOAD) {
     throw new ArgumentError(`a ${kind} payload must be at most 125 bytes`, 'ERR_CONTROL_PAYLOAD_TOO_LONG');
   }
   return data;
-}
-
-function validateSessionOptions(options: SessionOptions): void {
-  const check = (name: keyof SessionOptions, min: number): void => {
-    const value = options[name];
-    if (value !== undefined && !(typeof value === 'number' && value >= min && Number.isFinite(value))) {
-      throw new ArgumentError(`option ${name} must be a number >= ${min}`, 'ERR_INVALID_OPTION');
-    }
-  };
-  check('maxLength', 0);
-  check('maxFragments', 1);
-  check('ping', 0);
-  check('closeTimeout', 0);
 }
