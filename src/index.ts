@@ -1,4 +1,7 @@
 export { WebSocket, type WebSocketOptions } from './websocket.js';
+export { Client, type ClientOptions } from './client.js';
+export { ProxyError, type ProxyOptions } from './client-proxy.js';
+export type { ClientTlsOptions, ClientNetOptions } from './client-transport.js';
 export {
   WebSocketSession,
   ReadyState,

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { Client } from './client.js';
 import { HandshakeError } from './errors.js';
 import { CloseEvent } from './events.js';
 import { headerLines, type HeaderValues } from './handshake/custom-headers.js';
@@ -30,6 +31,9 @@ export interface WebSocketOptions extends SessionOptions {
 }
 
 export class WebSocket extends WebSocketSession {
+  /** The client, also exported as `Client`. */
+  static readonly Client: typeof Client = Client;
+
   /** Is this request a WebSocket opening handshake (GET, `Upgrade: websocket`, `Connection: upgrade`)? */
   static isWebSocket(request: UpgradeRequest): boolean {
     return isWebSocketRequest(request);
