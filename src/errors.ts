@@ -27,6 +27,18 @@ export class ProtocolError extends HatchwayError {
   }
 }
 
+/** An extension could not process a message (bad compressed data, an inflated message too long, a plugin's own error). */
+export class ExtensionError extends HatchwayError {
+  constructor(
+    message: string,
+    code: string,
+    readonly closeCode: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, code, options);
+  }
+}
+
 /** An opening handshake that was refused; `statusCode` is the HTTP status that was (or would be) sent. */
 export class HandshakeError extends HatchwayError {
   constructor(

@@ -32,3 +32,14 @@ export type { SendData } from './send-data.js';
 export type { OriginPolicy, UpgradeRequest } from './handshake/server-handshake.js';
 export type { HeaderValues } from './handshake/custom-headers.js';
 export { CloseCode, FailureCode } from './ws-frame-parser/index.js';
+export { permessageDeflate, type PermessageDeflateOptions } from './extensions/permessage-deflate.js';
+export { setZlibConcurrency } from './extensions/zlib-limiter.js';
+export type {
+  ExtensionPlugin,
+  ExtensionMessage,
+  ExtensionSession,
+  ClientExtensionSession,
+  ServerExtensionSession,
+} from './extensions/extension-plugin.js';
+export type { ExtensionParams } from './extensions/extension-header.js';
+export { ExtensionError } from './errors.js';

@@ -12,6 +12,11 @@ import {
   encodeClosePayload,
   isApplicationCloseCode,
   MAX_CONTROL_PAYLOAD,
+  RSV1,
+  RSV2,
+  RSV3,
+  FailureCode,
+  failure,
   type FrameFailure,
   type FrameSink,
 } from './ws-frame-parser/index.js';
@@ -20,6 +25,9 @@ import { CloseEvent, ControlEvent, ErrorEvent, MessageEvent, WebSocketEvent, typ
 import { WebSocketEventTarget } from './websocket-event-target.js';
 import { Keepalive } from './keepalive.js';
 import { writeFrame, writeLatin1 } from './frame-writer.js';
+import { MessagePipeline } from './extensions/message-pipeline.js';
+import type { NegotiatedExtensions } from './extensions/negotiation.js';
+import type { ExtensionMessage } from './extensions/extension-plugin.js';
 import { toBuffer, toPayload, type Payload, type SendData } from './send-data.js';
 import { asBuffer, toArrayBuffer } from './message-data.js';
 import { validateSessionOptions, type SessionOptions } from './session-options.js';
@@ -77,6 +85,11 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   /** `close()` called while connecting: sent right after the handshake. */
   private requestedClose: [number, string] | null = null;
   private needDrain = false;
+  /** Negotiated extensions: the pipeline messages run through, and the RSV bits they own. */
+  private pipeline: MessagePipeline | null = null;
+  private extensionRsv = 0;
+  /** Bytes sent and still inside the extension pipeline. */
+  private pipelineBytes = 0;
   private paused = false;
   /** Set by any incoming byte; the keep-alive reads and clears it. */
   heardFromPeer = false;
@@ -105,11 +118,19 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     this.writer = new WriteBatcher(s, (accepted) => this.afterFlush(accepted));
     this.parser = new FrameParser(this, {
       role: this.role,
+      allowedRsv: this.extensionRsv,
       maxLength: this.options.maxLength,
       maxFragments: this.options.maxFragments,
       allocate: Buffer.allocUnsafe,
       isUtf8,
     });
+  }
+
+  /** The handshake agreed on these extensions; call before `attach`. */
+  protected useExtensions(negotiated: NegotiatedExtensions): void {
+    this.extensions = negotiated.header;
+    this.extensionRsv = negotiated.rsv;
+    if (negotiated.sessions.length > 0) this.pipeline = new MessagePipeline(negotiated.sessions);
   }
 
   /** Queues raw bytes (the handshake) ahead of any frame. */
@@ -154,9 +175,23 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
       return false;
     }
     if (this.readyState !== ReadyState.OPEN) return false;
-    if (typeof data === 'string') this.sendFrame(Opcode.TEXT, data);
+    if (this.pipeline !== null) this.sendThroughExtensions(toPayload(data));
+    else if (typeof data === 'string') this.sendFrame(Opcode.TEXT, data);
     else this.sendFrame(Opcode.BINARY, toBuffer(data));
     return this.checkBackpressure();
+  }
+
+  private sendThroughExtensions(payload: Payload): void {
+    const data = typeof payload.data === 'string' ? Buffer.from(payload.data) : payload.data;
+    const opcode = payload.isText ? Opcode.TEXT : Opcode.BINARY;
+    this.pipelineBytes += data.length;
+    const message = { rsv1: false, rsv2: false, rsv3: false, opcode, data };
+    this.pipeline!.processOutgoing(message, (error, result) => {
+      this.pipelineBytes -= data.length;
+      if (error !== null) return this.fail(error, closeCodeOf(error));
+      if (this.readyState === ReadyState.CLOSED) return;
+      this.sendFrame(result!.opcode, result!.data, rsvBits(result!));
+    });
   }
 
   /** Sends a ping; `callback` runs when the pong with the same payload arrives. */
@@ -182,11 +217,12 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     if (this.pending !== null) for (const payload of this.pending) queued += Buffer.byteLength(payload.data);
     // While connecting, what the batcher holds is the handshake, not the caller's data.
     if (this.readyState === ReadyState.CONNECTING) return queued;
-    return queued + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
+    return queued + this.pipelineBytes + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
   }
 
   private sendPayload(payload: Payload): void {
-    this.sendFrame(payload.isText ? Opcode.TEXT : Opcode.BINARY, payload.data);
+    if (this.pipeline !== null) this.sendThroughExtensions(payload);
+    else this.sendFrame(payload.isText ? Opcode.TEXT : Opcode.BINARY, payload.data);
   }
 
   /** Writes one frame into the turn's batch. */
@@ -196,7 +232,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
 
   private checkBackpressure(): boolean {
     const socket = this.socket!;
-    if (this.writer!.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
+    if (this.pipelineBytes + this.writer!.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
     this.needDrain = true;
     return false;
   }
@@ -268,10 +304,19 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     this.armCloseTimer();
   }
 
-  private sendCloseFrame(code: number | undefined, reason: string): void {
-    if (this.closeFrameSent) return;
+  /**
+   * The close frame goes out after the messages still inside the extensions, which are then
+   * closed (RFC 7692 §6); `after` runs once it is written.
+   */
+  private sendCloseFrame(code: number | undefined, reason: string, after?: () => void): void {
+    if (this.closeFrameSent) return after?.();
     this.closeFrameSent = true;
-    this.sendFrame(Opcode.CLOSE, Buffer.from(encodeClosePayload(code, Buffer.from(reason))));
+    const write = (): void => {
+      this.sendFrame(Opcode.CLOSE, Buffer.from(encodeClosePayload(code, Buffer.from(reason))));
+      after?.();
+    };
+    if (this.pipeline !== null) this.pipeline.close(write);
+    else write();
   }
 
   private armCloseTimer(): void {
@@ -298,9 +343,22 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     this.parser!.push(chunk);
   }
 
-  onMessage(data: Uint8Array, isText: boolean, _rsv: number): void {
+  onMessage(data: Uint8Array, isText: boolean, rsv: number): void {
     if (this.readyState !== ReadyState.OPEN) return;
-    const bytes = asBuffer(data);
+    if (this.pipeline === null) return this.deliver(asBuffer(data), isText);
+    const message = { rsv1: (rsv & RSV1) !== 0, rsv2: (rsv & RSV2) !== 0, rsv3: (rsv & RSV3) !== 0, opcode: isText ? Opcode.TEXT : Opcode.BINARY, data: asBuffer(data) };
+    this.pipeline.processIncoming(message, (error, result) => {
+      if (error !== null) return this.fail(error, closeCodeOf(error));
+      if (this.readyState !== ReadyState.OPEN) return;
+      // The parser left text with extension bits unchecked: only the transformed bytes are text.
+      if (isText && rsv !== 0 && !isUtf8(result!.data)) {
+        return this.onFailure(failure(FailureCode.INVALID_UTF8, 'text message is not valid UTF-8 after the extensions'));
+      }
+      this.deliver(result!.data, isText);
+    });
+  }
+
+  private deliver(bytes: Buffer, isText: boolean): void {
     const value = isText ? bytes.toString('utf8') : this.binaryType === 'arraybuffer' ? toArrayBuffer(bytes) : bytes;
     this.emit('message', new MessageEvent(this, value));
   }
@@ -333,7 +391,9 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     if (this.readyState === ReadyState.OPEN) {
       this.readyState = ReadyState.CLOSING;
       // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered with an empty one.
-      this.sendCloseFrame(code === CloseCode.NO_STATUS ? undefined : code, '');
+      this.armCloseTimer();
+      this.sendCloseFrame(code === CloseCode.NO_STATUS ? undefined : code, '', () => this.endSocket());
+      return;
     }
     this.armCloseTimer();
     this.endSocket();
@@ -350,6 +410,9 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     this.parser?.stop();
     this.closeCode = closeCode;
     this.closeReason = '';
+    // What is still inside the extensions is dropped: the close frame goes out now.
+    this.pipeline?.destroy();
+    this.pipeline = null;
     if (this.readyState === ReadyState.OPEN) this.sendCloseFrame(closeCode, '');
     this.readyState = ReadyState.CLOSING;
     this.armCloseTimer();
@@ -386,6 +449,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     this.keepalive?.stop();
     this.keepalive = null;
     this.parser?.stop();
+    this.pipeline?.destroy();
     this.writer?.discard();
     this.pending = null;
     this.pingCallbacks = null;
@@ -451,4 +515,16 @@ function controlPayload(payload: string | Buffer, kind: string): Buffer {
     throw new ArgumentError(`a ${kind} payload must be at most 125 bytes`, 'ERR_CONTROL_PAYLOAD_TOO_LONG');
   }
   return data;
+}
+
+function rsvBits(message: ExtensionMessage): number {
+  return (message.rsv1 ? RSV1 : 0) | (message.rsv2 ? RSV2 : 0) | (message.rsv3 ? RSV3 : 0);
+}
+
+/** The close code for an extension's error: its own, else 1007 for bad compressed data, else 1011. */
+function closeCodeOf(error: Error): number {
+  const own = (error as { closeCode?: unknown }).closeCode;
+  if (typeof own === 'number') return own;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_') ? CloseCode.INVALID_PAYLOAD : CloseCode.INTERNAL_ERROR;
 }

@@ -18,10 +18,14 @@ import {
   type OriginPolicy,
   type UpgradeRequest,
 } from './handshake/server-handshake.js';
-import { CloseCode } from './ws-frame-parser/index.js';
+import { CloseCode, DEFAULT_MAX_LENGTH } from './ws-frame-parser/index.js';
+import type { ExtensionPlugin } from './extensions/extension-plugin.js';
+import { negotiateServer, validatePlugins } from './extensions/negotiation.js';
 import { ReadyState, WebSocketSession, type SessionOptions } from './websocket-session.js';
 
 export interface WebSocketOptions extends SessionOptions {
+  /** Extensions offered to clients, in order of preference, e.g. `[permessageDeflate()]`. */
+  extensions?: readonly ExtensionPlugin[];
   /** Extra headers for the 101 response (values with CR or LF are refused). */
   headers?: HeaderValues;
   /** Allowed `Origin` values, or a predicate; other origins get 403. Any origin by default. */
@@ -47,9 +51,11 @@ export class WebSocket extends WebSocketSession {
     options: WebSocketOptions = {},
   ) {
     let extraHeaderLines: string;
+    let plugins: ExtensionPlugin[];
     try {
       super('server', options);
       extraHeaderLines = headerLines(options.headers);
+      plugins = validatePlugins(options.extensions);
     } catch (error) {
       // A programming error of the caller; the socket must not be left behind.
       socket.destroy();
@@ -57,10 +63,14 @@ export class WebSocket extends WebSocketSession {
     }
     this.url = requestUrl(request, socket);
     let accepted;
+    let negotiated;
     try {
       accepted = negotiateServerHandshake(request, {
         protocols: protocolList(protocols) ?? options.protocols,
         origins: options.origins,
+      });
+      negotiated = negotiateServer(plugins, headerValue(request.headers['sec-websocket-extensions']), {
+        maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH,
       });
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
@@ -74,9 +84,15 @@ export class WebSocket extends WebSocketSession {
       return;
     }
     this.protocol = accepted.protocol;
+    this.useExtensions(negotiated);
     this.attach(socket);
     this.writeRaw(
-      switchingProtocolsResponse({ accept: accepted.accept, protocol: accepted.protocol, extensions: '', extraHeaderLines }),
+      switchingProtocolsResponse({
+        accept: accepted.accept,
+        protocol: accepted.protocol,
+        extensions: negotiated.header,
+        extraHeaderLines,
+      }),
     );
     // Listeners can still be attached after `new`: `open` fires on the next tick.
     process.nextTick(() => this.start(head ?? undefined));
@@ -95,3 +111,7 @@ function requestUrl(request: UpgradeRequest & { originalUrl?: string }, socket: 
   return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${path}`;
 }
 
+/** Several `Sec-WebSocket-Extensions` lines are one list (RFC 9110 §5.3). */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}

@@ -196,7 +196,8 @@ export class FrameParser {
       this.messageRsv = rsv;
       this.messageLength = 0;
       this.fragments = 1;
-      this.validateText = opcode === Opcode.TEXT && (rsv & RSV1) === 0;
+      // With extension bits set the payload is transformed (compressed); the host checks the result.
+      this.validateText = opcode === Opcode.TEXT && rsv === 0;
     }
     if (!control) {
       if (length > this.maxLength - this.messageLength) {

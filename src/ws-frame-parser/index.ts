@@ -9,7 +9,7 @@ export {
   writeFrameHeader,
 } from './frame-serializer.js';
 export type { FrameFields, EncodeOptions, MaskSource } from './frame-serializer.js';
-export { FailureCode } from './failure.js';
+export { FailureCode, failure } from './failure.js';
 export type { FrameFailure } from './failure.js';
 export { CloseCode, isValidWireCloseCode, isApplicationCloseCode } from './close-codes.js';
 export { Opcode, RSV1, RSV2, RSV3, MAX_CONTROL_PAYLOAD, isControlOpcode } from './opcodes.js';
