@@ -1,13 +1,16 @@
 /**
  * `attach(server, listener)`: routes the server's upgrade requests through the app, marks
- * every request with `isWebSocket`/`isEventSource`, and closes live sockets (1001, then a
- * bounded grace period) when the server closes.
+ * every request with `isWebSocket`/`isEventSource` and gives every response `eventSource()`,
+ * and closes live sockets (1001, then a bounded grace period) and event streams when the
+ * server closes.
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { markRequest } from '../middleware/request-flags.js';
+import { addResponseHelpers } from '../middleware/response-helpers.js';
+import type { EventSource } from '../src/event-source.js';
 import { SessionRegistry } from '../src/session-registry.js';
 import { dispatchUpgrade, type RequestListener } from './upgrade-dispatch.js';
 
@@ -24,7 +27,11 @@ export function attachListener<S extends AnyServer>(server: S, listener: Request
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
     dispatchUpgrade(request, socket, head, listener, registry);
   server.on('upgrade', onUpgrade);
-  server.prependListener('request', (request: IncomingMessage) => markRequest(request, false));
+  const track = (es: EventSource): void => registry.trackEventSource(es);
+  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
+    markRequest(request, false);
+    addResponseHelpers(response, track);
+  });
 
   const close = server.close as (this: S, callback?: (error?: Error) => void) => S;
   server.close = function closeWithSessions(this: S, callback?: (error?: Error) => void): S {

@@ -1,12 +1,13 @@
 /**
- * `hatchway/koa`: `websocket(handler, { path })` middleware (also usable as a `@koa/router`
- * route), `attach(server, app)`, `listen(app, ...args)`, and `ctx.isWebSocket`,
- * `ctx.isEventSource` on every context of an attached app.
+ * `hatchway/koa`: `websocket(handler, { path })` and `eventSource(handler, { path })` middleware
+ * (also usable as `@koa/router` routes), `attach(server, app)`, `listen(app, ...args)`, and
+ * `ctx.isWebSocket`, `ctx.isEventSource`, `ctx.eventSource()` on every context of an attached app.
  */
 import { createServer, type Server } from 'node:http';
 import type Koa from 'koa';
-import type { WebSocket } from '../src/index.js';
+import { EventSource, type EventSourceOptions, type WebSocket } from '../src/index.js';
 import { acceptUpgrade, handlerFailed, type WebSocketMiddlewareOptions } from '../middleware/accept-upgrade.js';
+import { openEventSource } from '../middleware/response-helpers.js';
 import { attachListener, type AttachOptions } from './attach.js';
 
 declare module 'koa' {
@@ -15,6 +16,8 @@ declare module 'koa' {
     isWebSocket: boolean;
     /** True when the request accepts `text/event-stream`. */
     isEventSource: boolean;
+    /** Answers with a `text/event-stream` (setting `ctx.respond = false`) and returns the session. */
+    eventSource(options?: EventSourceOptions): EventSource;
   }
 }
 
@@ -45,6 +48,38 @@ export function websocket<Context extends Koa.Context = Koa.Context>(
   };
 }
 
+export interface KoaEventSourceOptions extends EventSourceOptions {
+  /** Only requests for exactly this path are answered (not needed on a router route). */
+  path?: string;
+}
+
+export type KoaEventSourceHandler<Context extends Koa.Context = Koa.Context> = (es: EventSource, ctx: Context) => unknown;
+
+/** Answers requests that accept `text/event-stream` with a stream for `handler`; others go on with `next()`. */
+export function eventSource<Context extends Koa.Context = Koa.Context>(
+  handler: KoaEventSourceHandler<Context>,
+  options: KoaEventSourceOptions = {},
+): (ctx: Context, next: Koa.Next) => Promise<void> {
+  return async function eventSourceMiddleware(ctx, next) {
+    if (options.path !== undefined && ctx.path !== options.path) return next();
+    if (!EventSource.isEventSource(ctx.req)) return next();
+    const es = contextEventSource.call(ctx, options);
+    try {
+      await handler(es, ctx);
+    } catch (error) {
+      es.close();
+      throw error;
+    }
+  };
+}
+
+function contextEventSource(this: Koa.Context, options?: EventSourceOptions): EventSource {
+  const es = openEventSource(this.req, this.res, options);
+  // The response is the stream's now: Koa must not write one of its own.
+  this.respond = false;
+  return es;
+}
+
 type AnyServer = Parameters<typeof attachListener>[0];
 
 export function attach<S extends AnyServer>(server: S, app: Koa, options?: AttachOptions): S {
@@ -61,6 +96,7 @@ function koaListener(app: Koa): ReturnType<Koa['callback']> {
     Object.defineProperties(app.context, {
       isWebSocket: { get(this: Koa.Context) { return this.req.isWebSocket === true; } },
       isEventSource: { get(this: Koa.Context) { return this.req.isEventSource === true; } },
+      eventSource: { value: contextEventSource },
     });
   }
   return app.callback();

@@ -11,6 +11,7 @@ import { WebSocket } from '../src/index.js';
 import type { SessionRegistry } from '../src/session-registry.js';
 import { closeWhenFlushed } from '../src/handshake/http-rejection.js';
 import { markRequest } from '../middleware/request-flags.js';
+import { addResponseHelpers } from '../middleware/response-helpers.js';
 import { isUpgradeClaimed, offerUpgrade } from '../middleware/upgrade-context.js';
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => unknown;
@@ -28,6 +29,7 @@ export function dispatchUpgrade(
   const response = new ServerResponse(request);
   response.shouldKeepAlive = false;
   response.assignSocket(socket as Socket);
+  addResponseHelpers(response, (es) => registry.trackEventSource(es));
   offerUpgrade(request, {
     socket,
     head,

@@ -3,6 +3,7 @@
  * that middleware can tell an upgrade (or an event stream) from an ordinary request.
  */
 import type { IncomingMessage } from 'node:http';
+import { EventSource } from '../src/event-source.js';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -15,10 +16,5 @@ declare module 'node:http' {
 
 export function markRequest(request: IncomingMessage, isWebSocket: boolean): void {
   request.isWebSocket = isWebSocket;
-  request.isEventSource = !isWebSocket && acceptsEventStream(request);
-}
-
-function acceptsEventStream(request: IncomingMessage): boolean {
-  const accept = request.headers.accept;
-  return accept !== undefined && accept.toLowerCase().includes('text/event-stream');
+  request.isEventSource = !isWebSocket && EventSource.isEventSource(request);
 }

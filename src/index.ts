@@ -43,3 +43,13 @@ export type {
 } from './extensions/extension-plugin.js';
 export type { ExtensionParams } from './extensions/extension-header.js';
 export { ExtensionError } from './errors.js';
+export {
+  EventSource,
+  EventSourceState,
+  type EventSourceOptions,
+  type EventFields,
+  type EventSourceRequest,
+  type EventSourceResponse,
+} from './event-source.js';
+export { EventSourceCloseEvent, type EventSourceCloseReason, type EventSourceEventMap } from './sse/events.js';
+export { Channel, type ChannelOptions, type ReplayResult } from './channel.js';

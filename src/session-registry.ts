@@ -1,12 +1,15 @@
 /**
  * The live sessions of one server, so that shutting the server down can close them all:
- * 1001 (going away, RFC 6455 §7.4.1), then a bounded grace period before each is dropped.
+ * WebSockets with 1001 (going away, RFC 6455 §7.4.1), then a bounded grace period before each is
+ * dropped; event streams are ended along with their HTTP/1 connection.
  */
 import { CloseCode } from './ws-frame-parser/index.js';
 import { ReadyState, type WebSocketSession } from './websocket-session.js';
+import { EventSource, kShutdown } from './event-source.js';
 
 export class SessionRegistry {
   private readonly sessions = new Set<WebSocketSession>();
+  private readonly streams = new Set<EventSource>();
 
   track(session: WebSocketSession): void {
     if (session.readyState === ReadyState.CLOSED) return;
@@ -14,11 +17,18 @@ export class SessionRegistry {
     session.once('close', () => this.sessions.delete(session));
   }
 
+  trackEventSource(stream: EventSource): void {
+    if (stream.readyState === EventSource.CLOSED) return;
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
+  }
+
   closeAll(graceMs: number): void {
     for (const session of this.sessions) session.closeWithStatus(CloseCode.GOING_AWAY, graceMs);
+    for (const stream of [...this.streams]) stream[kShutdown]();
   }
 
   get size(): number {
-    return this.sessions.size;
+    return this.sessions.size + this.streams.size;
   }
 }

@@ -1,7 +1,7 @@
 'use strict';
-// The hatchway demo: a chat page where every open tab talks over one WebSocket at /chat, beside a panel that
-// the Server-Sent Events feed will fill. Run it with `npm start` (or `PORT=3000 npm run example:demo`) and
-// open http://localhost:3000/ in several tabs.
+// The hatchway demo: a chat page where every open tab talks over one WebSocket at /chat, beside a live feed of the
+// room's activity streamed with Server-Sent Events from /feed. Run it with `npm start` (or
+// `PORT=3000 npm run example:demo`) and open http://localhost:3000/ in several tabs.
 //
 // Chat protocol, JSON text frames both ways:
 //   client -> server  {type: 'name', name}           set or change the nickname (the first one announces a join)
@@ -10,12 +10,18 @@
 //                     {type: 'join' | 'leave', name, at, online}
 //                     {type: 'rename', from, name, at}
 // `at` is milliseconds since the epoch; `online` is how many named people are in the room.
+//
+// Feed, GET /feed (text/event-stream): every chat message above as an event named after its type, with the same
+// JSON as data and an increasing id; a browser that reconnects gets what it missed (the last 50 are kept), or a
+// `reset` event when that is too far back. Each stream also gets `clock` events (the server's time, ISO 8601) at
+// once and then every 5 seconds.
 const path = require('node:path');
 const express = require('express');
-const { websocket } = require('hatchway');
+const { Channel, websocket } = require('hatchway');
 
 const MAX_NAME = 32;
 const MAX_TEXT = 1000;
+const CLOCK_MS = 5000;
 
 /** A string trimmed and cut to `max` characters, or '' for anything that is not a string. */
 function clean(value, max) {
@@ -28,12 +34,24 @@ function createDemoApp() {
   /** @type {Set<{ ws: any, name: string | null }>} */
   const members = new Set();
   const online = () => [...members].filter((member) => member.name !== null).length;
+  const feed = new Channel({ history: 50 });
   const broadcast = (message) => {
     const data = JSON.stringify(message);
     // A socket handed to the handler is still connecting: what it is sent goes out right after the handshake.
     // A closed socket's send() is a no-op (and it leaves the room on 'close').
     for (const { ws } of members) ws.send(data);
+    feed.send(data, { event: message.type });
   };
+
+  // `res.eventSource()` is on every response of an app served with `listen(app)` or `attach(server, app)`.
+  app.get('/feed', (req, res) => {
+    const es = res.eventSource({ retry: 2 });
+    const tick = () => es.send(new Date().toISOString(), { event: 'clock' });
+    tick();
+    const timer = setInterval(tick, CLOCK_MS);
+    es.on('close', () => clearInterval(timer));
+    feed.add(es);
+  });
 
   app.use(
     '/chat',

@@ -9,7 +9,7 @@ const server = listen(createDemoApp(), port, () => {
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    // Closing the server closes the live WebSockets with 1001 (going away).
+    // Closing the server closes the live WebSockets with 1001 (going away) and ends the event streams.
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   });

@@ -1,6 +1,7 @@
 /**
  * The demo page in a real browser: Debian's Chromium (/usr/bin/chromium) driven by playwright-core. Two tabs
- * (two browser contexts) chat over their own WebSockets; both see both messages.
+ * (two browser contexts) chat over their own WebSockets; both see both messages, and Chromium's own
+ * `EventSource` shows the room's activity in each tab's live feed.
  *
  * Without /usr/bin/chromium the test is skipped, except in CI (`CI` set), where it must run: .ci/run installs
  * Chromium. `DEMO_SCREENSHOT=/tmp/demo.png npx jest test/browser` also saves a screenshot of the first tab.
@@ -57,7 +58,7 @@ async function shownMessages(page: Page, count: number): Promise<string[]> {
 }
 
 const title = mustRun
-  ? 'two tabs chat through the demo page and both see both messages; the SSE placeholder is visible'
+  ? 'two tabs chat through the demo page and both see both messages, and the live feed (EventSource) shows them'
   : `SKIPPED: ${CHROMIUM} not found (apt-get install chromium to run the browser test; in CI it always runs)`;
 
 (mustRun ? test : test.skip)(title, async () => {
@@ -97,17 +98,21 @@ const title = mustRun
   // The input is cleared after sending.
   expect(await alice.inputValue('#text')).toBe('');
 
+  // The live feed: Chromium's EventSource on /feed is open, shows the server clock and the chat activity.
   for (const page of [alice, bob]) {
-    const feed = page.locator('#feed');
-    expect(await feed.isVisible()).toBe(true);
-    expect(await feed.textContent()).toMatch(/Live feed: arrives with Server-Sent Events/);
+    await page.locator('#feed-status[data-state="live"]').waitFor();
+    await page.locator('#feed li.message', { hasText: 'alice: Hello from Alice' }).waitFor();
+    await page.locator('#feed li.message', { hasText: 'bob: Hi Alice, Bob here' }).waitFor();
+    expect(await page.locator('#clock').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
   }
+  await alice.locator('#feed li', { hasText: 'is now bob' }).waitFor();
 
   if (process.env.DEMO_SCREENSHOT) await alice.screenshot({ path: process.env.DEMO_SCREENSHOT });
 
-  // Bob closes his tab: Alice is told he left.
+  // Bob closes his tab: Alice is told he left, in the chat and in the feed.
   await bob.context().close();
   await alice.locator('#messages li.notice', { hasText: 'bob left' }).waitFor();
+  await alice.locator('#feed li.leave', { hasText: 'bob left' }).waitFor();
 
   expect(problems).toEqual([]);
 }, 60000);

@@ -1,8 +1,9 @@
 /**
- * examples/demo: the static page and the /chat WebSocket protocol behind it (the browser test drives the
- * page itself: test/browser/demo.test.ts).
+ * examples/demo: the static page, the /chat WebSocket protocol behind it and the /feed event stream of the
+ * room's activity (the browser test drives the page itself: test/browser/demo.test.ts).
  */
 import { serve, TestClient, type RunningExample } from './example-helpers.js';
+import { SseReader } from './sse-board.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createDemoApp } = require('../../examples/demo/app.js') as { createDemoApp(): unknown };
@@ -11,24 +12,34 @@ let example: RunningExample | undefined;
 const chat = (): Promise<TestClient> => TestClient.open(`${example!.wsBase}/chat`);
 const say = (client: TestClient, message: Record<string, unknown>): void => client.send(JSON.stringify(message));
 
+const readers: SseReader[] = [];
+const feed = (headers?: Record<string, string>): SseReader => {
+  const reader = new SseReader(`${example!.httpBase}/feed`, headers);
+  readers.push(reader);
+  return reader;
+};
+
 beforeEach(async () => {
   example = await serve(createDemoApp());
 });
 
 afterEach(async () => {
+  for (const reader of readers.splice(0)) reader.close();
   await TestClient.closeAll();
   await example?.close();
   example = undefined;
 });
 
 describe('the page', () => {
-  test('index.html has the chat and the Server-Sent Events placeholder', async () => {
+  test('index.html has the chat and the live feed', async () => {
     const response = await fetch(`${example!.httpBase}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await response.text();
-    for (const id of ['nickname', 'messages', 'composer', 'text', 'status', 'feed']) expect(html).toContain(`id="${id}"`);
-    expect(html).toMatch(/Live feed: arrives with Server-Sent Events/);
+    for (const id of ['nickname', 'messages', 'composer', 'text', 'status', 'feed', 'feed-status', 'clock']) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    expect(html).toMatch(/Server-Sent Events/);
   });
 
   test.each([
@@ -134,5 +145,40 @@ describe('the /chat WebSocket', () => {
     const closing = example!.close();
     expect((await alice.closed).code).toBe(1001);
     await closing;
+  });
+});
+
+describe('the /feed event stream', () => {
+  test('a stream gets the server time at once, then the room activity as named events with ids', async () => {
+    const reader = feed();
+    const [clock] = await reader.next(1, 'the first clock event');
+    expect(clock!.event).toBe('clock');
+    expect(Math.abs(Date.parse(clock!.data) - Date.now())).toBeLessThan(5000);
+
+    const alice = await chat();
+    say(alice, { type: 'name', name: 'alice' });
+    say(alice, { type: 'message', text: 'hi feed' });
+    const [, join, message] = await reader.next(3, 'the join and the message');
+    expect(join).toMatchObject({ event: 'join', id: '1' });
+    expect(JSON.parse(join!.data)).toEqual({ type: 'join', name: 'alice', at: expect.any(Number), online: 1 });
+    expect(message).toMatchObject({ event: 'message', id: '2' });
+    expect(JSON.parse(message!.data)).toMatchObject({ from: 'alice', text: 'hi feed' });
+  });
+
+  test('a browser back with Last-Event-ID gets the activity it missed', async () => {
+    const alice = await chat();
+    say(alice, { type: 'name', name: 'alice' });
+    say(alice, { type: 'message', text: 'one' });
+    say(alice, { type: 'message', text: 'two' });
+    await alice.waitForJson({ type: 'message', text: 'two' });
+    const back = feed({ 'last-event-id': '1' });
+    const events = await back.next(3);
+    expect(events.map((e) => e.event)).toEqual(['clock', 'message', 'message']);
+    expect(events.slice(1).map((e) => [e.id, JSON.parse(e.data).text])).toEqual([['2', 'one'], ['3', 'two']]);
+  });
+
+  test('a plain GET of /feed is answered with a stream all the same (the page only opens it with EventSource)', async () => {
+    const reader = feed();
+    expect(await reader.status).toBe(200);
   });
 });

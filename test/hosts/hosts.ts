@@ -3,10 +3,14 @@
  * Connect 3, Koa 2 and 3. Each one has an auth middleware that answers 401, an echo socket
  * with subprotocols, a socket on a route with a parameter, an origin-restricted socket,
  * sockets whose handlers throw and reject, a plain HTTP route and the framework's own 404.
+ * Server-Sent Events: `/sse` opens a stream with `res.eventSource()` (`ctx.eventSource()`),
+ * `/sse-mw` with the `eventSource()` middleware, and `/sse-throw`, `/sse-reject` have
+ * middleware handlers that fail.
  */
+import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WebSocket } from '../../src/index.js';
+import type { EventSource, WebSocket } from '../../src/index.js';
 import * as connectAdapter from '../../adapters/connect.js';
 import * as koaAdapter from '../../adapters/koa.js';
 
@@ -24,6 +28,8 @@ export interface RunningHost {
   server: http.Server;
   /** Errors that reached the framework's error handling. */
   errors: unknown[];
+  /** The close reason of every event stream that ended, in order (it emits `close` for each). */
+  streamCloses: StreamLog;
   close(): Promise<void>;
 }
 
@@ -50,12 +56,28 @@ async function rejecting(): Promise<never> {
   throw new Error('handler rejected');
 }
 
-async function listenOn(server: http.Server, errors: unknown[]): Promise<RunningHost> {
+export class StreamLog extends EventEmitter {
+  readonly reasons: string[] = [];
+}
+
+/** Every stream greets with the id the client says it last saw; its close reason is logged. */
+function helloStream(streamCloses: StreamLog): (es: EventSource) => void {
+  return (es) => {
+    es.on('close', (event) => {
+      streamCloses.reasons.push(event.reason);
+      streamCloses.emit('close', event.reason);
+    });
+    es.send(`hello ${es.lastEventId || 'new'}`, { id: '1', event: 'hello' });
+  };
+}
+
+async function listenOn(server: http.Server, errors: unknown[], streamCloses: StreamLog): Promise<RunningHost> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     server,
     errors,
+    streamCloses,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -73,11 +95,19 @@ function expressHost(name: string, express: typeof import('express')): Host {
       app.get('/throw', connectAdapter.websocket(boom));
       app.get('/reject', connectAdapter.websocket(rejecting));
       app.get('/http', (req, res) => res.json({ isWebSocket: req.isWebSocket, isEventSource: req.isEventSource }));
-      app.use((error: unknown, _req: unknown, res: import('express').Response, _next: unknown) => {
+      const streamCloses = new StreamLog();
+      const hello = helloStream(streamCloses);
+      app.get('/sse', (_req, res) => hello(res.eventSource({ ping: 0 })));
+      app.get('/sse-mw', connectAdapter.eventSource(hello, { ping: 0 }));
+      app.get('/sse-throw', connectAdapter.eventSource(boom));
+      app.get('/sse-reject', connectAdapter.eventSource(rejecting));
+      app.use((error: unknown, _req: unknown, res: import('express').Response, next: (error: unknown) => void) => {
         errors.push(error);
+        // A stream's headers are out: the framework's own handler ends what is left.
+        if (res.headersSent) return next(error);
         res.status(500).send('error');
       });
-      return listenOn(connectAdapter.attach(http.createServer(app), app), errors);
+      return listenOn(connectAdapter.attach(http.createServer(app), app), errors, streamCloses);
     },
   };
 }
@@ -101,12 +131,19 @@ const connectHost: Host = {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ isWebSocket: req.isWebSocket, isEventSource: req.isEventSource }));
     });
+    const streamCloses = new StreamLog();
+    const hello = helloStream(streamCloses);
+    app.use('/sse-mw', connectAdapter.eventSource(hello, { ping: 0 }));
+    app.use('/sse-throw', connectAdapter.eventSource(boom));
+    app.use('/sse-reject', connectAdapter.eventSource(rejecting));
+    app.use('/sse', (_req: http.IncomingMessage, res: http.ServerResponse) => hello(res.eventSource({ ping: 0 })));
     app.use((error: unknown, _req: http.IncomingMessage, res: http.ServerResponse, _next: () => void) => {
       errors.push(error);
+      if (res.headersSent) return void res.end();
       res.statusCode = 500;
       res.end('error');
     });
-    return listenOn(connectAdapter.attach(http.createServer(app), app), errors);
+    return listenOn(connectAdapter.attach(http.createServer(app), app), errors, streamCloses);
   },
 };
 
@@ -114,16 +151,22 @@ const nodeHost: Host = {
   name: 'node:http',
   start() {
     const errors: unknown[] = [];
+    const streamCloses = new StreamLog();
+    const hello = helloStream(streamCloses);
     const routes: Record<string, ReturnType<typeof connectAdapter.websocket>> = {
       '/echo': connectAdapter.websocket(echo, { protocols: PROTOCOLS }),
       '/origin': connectAdapter.websocket(echo, { origins: ORIGINS }),
       '/throw': connectAdapter.websocket(boom),
       '/reject': connectAdapter.websocket(rejecting),
+      '/sse-mw': connectAdapter.eventSource(hello, { ping: 0 }),
+      '/sse-throw': connectAdapter.eventSource(boom),
+      '/sse-reject': connectAdapter.eventSource(rejecting),
+      '/sse': (_req, res) => hello(res.eventSource({ ping: 0 })),
     };
     const app = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const fail = (error?: unknown): void => {
         if (error !== undefined) errors.push(error);
-        res.writeHead(error === undefined ? 404 : 500);
+        if (!res.headersSent) res.writeHead(error === undefined ? 404 : 500);
         res.end();
       };
       if (req.headers['x-deny']) {
@@ -140,7 +183,7 @@ const nodeHost: Host = {
         else fail();
       }
     };
-    return listenOn(connectAdapter.attach(http.createServer(app), app), errors);
+    return listenOn(connectAdapter.attach(http.createServer(app), app), errors, streamCloses);
   },
 };
 
@@ -167,8 +210,14 @@ function koaHost(name: string, Koa: typeof import('koa')): Host {
       router.get('/http', (ctx) => {
         ctx.body = { isWebSocket: ctx.isWebSocket, isEventSource: ctx.isEventSource };
       });
+      const streamCloses = new StreamLog();
+      const hello = helloStream(streamCloses);
+      app.use(koaAdapter.eventSource(hello, { path: '/sse-mw', ping: 0 }));
+      router.get('/sse', (ctx) => hello(ctx.eventSource({ ping: 0 })));
+      router.get('/sse-throw', koaAdapter.eventSource(boom));
+      router.get('/sse-reject', koaAdapter.eventSource(rejecting));
       app.use(router.routes());
-      return listenOn(koaAdapter.attach(http.createServer(app.callback()), app), errors);
+      return listenOn(koaAdapter.attach(http.createServer(app.callback()), app), errors, streamCloses);
     },
   };
 }

@@ -4,10 +4,18 @@
  * the type check if the error they expect disappears).
  */
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import express from 'express';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import { attach, listen, websocket, WebSocket, type MessageData } from 'hatchway/express';
+import {
+  Channel,
+  EventSource,
+  eventSource,
+  eventSourceSupport,
+  type ReplayResult,
+} from 'hatchway/express';
 import * as koa from 'hatchway/koa';
 import * as connect from 'hatchway/connect';
 
@@ -78,4 +86,74 @@ export function plainNode(server: http.Server): void {
     ws.on('bogus', () => undefined);
   });
   connect.attach(server, (_req, res) => res.end());
+}
+
+// --- Server-Sent Events (api.md "Express and Connect", "Koa", "Plain node:http", "Channel") ----
+
+export function expressEventSource(): http.Server {
+  const app = express();
+  app.use(eventSourceSupport());
+  app.get('/clock', (req, res) => {
+    const stream: boolean | undefined = req.isEventSource;
+    void stream;
+    const es = res.eventSource({ retry: 10, ping: 15 });
+    const timer = setInterval(() => es.send(new Date().toISOString(), { event: 'tick', id: String(Date.now()) }), 1000);
+    es.on('close', () => clearInterval(timer));
+  });
+  const channel = new Channel({ history: 1000 });
+  app.get('/feed', (_req, res) => channel.add(res.eventSource()));
+  app.get('/feed2', (_req, res) => {
+    const result: ReplayResult = channel.add(res.eventSource());
+    if (result.missed) console.log('the page resyncs on the reset event; replayed', result.replayed);
+  });
+  const id: string = channel.send('hello', { event: 'chat' });
+  void [id, channel.size, channel.lastId];
+  app.get(
+    '/rooms/:room/events',
+    eventSource<{ room: string }>((es, req) => {
+      const room: string = req.params.room;
+      const sent: boolean = es.send(room, { id: 1, retry: 5 });
+      es.on('drain', () => es.ping());
+      es.onclose = (event) => console.log(event.reason, event.error?.code);
+      void sent;
+    }, { ping: 0, maxBuffered: 1 << 20, headers: { 'Access-Control-Allow-Origin': '*' } }),
+  );
+  app.use(connect.eventSource((es, req) => es.send(`${req.url}:${es.lastEventId}:${es.url}`)));
+  // @ts-expect-error data is a string (JSON.stringify other values)
+  app.get('/bad', (_req, res) => res.eventSource().send({ a: 1 }));
+  // @ts-expect-error an EventSource has no message event
+  app.get('/bad2', (_req, res) => res.eventSource().on('message', () => undefined));
+  // @ts-expect-error history is a number
+  void new Channel({ history: '10' });
+  return listen(app, 0);
+}
+
+export function koaEventSource(): http.Server {
+  const app = new Koa();
+  const router = new Router();
+  router.get('/clock', (ctx) => {
+    const es = ctx.eventSource({ retry: 10 });
+    es.send('hello');
+  });
+  router.get('/feed', koa.eventSource((es, ctx) => es.send(String(ctx.params['id']))));
+  app.use(koa.eventSource(async (es, ctx) => { es.send(ctx.path); }, { path: '/events', ping: 15 }));
+  app.use(router.routes());
+  return koa.listen(app, 0);
+}
+
+export function plainNodeEventSource(): http.Server {
+  const server = http.createServer((req, res) => {
+    if (EventSource.isEventSource(req)) {
+      const es = new EventSource(req, res, { ping: 15 });
+      const state: 0 | 1 | 2 = es.readyState;
+      void state;
+      es.close();
+      return;
+    }
+    res.end('Hello');
+  });
+  http2.createServer((req, res) => {
+    if (EventSource.isEventSource(req)) new EventSource(req, res).send('over HTTP/2');
+  });
+  return server;
 }

@@ -1,4 +1,5 @@
-// The demo page: one WebSocket to /chat per tab, reconnecting with a growing delay when it drops.
+// The demo page: one WebSocket to /chat per tab, reconnecting with a growing delay when it drops, and an
+// EventSource on /feed for the live feed (the browser reconnects it by itself, sending Last-Event-ID).
 'use strict';
 
 (() => {
@@ -118,4 +119,59 @@
   });
 
   connect();
+
+  // --- The live feed (Server-Sent Events) ------------------------------------------------------------------
+  const feed = $('feed');
+  const feedStatus = $('feed-status');
+  const clock = $('clock');
+  const FEED_ITEMS = 50;
+
+  function setFeedState(state, label) {
+    feedStatus.dataset.state = state;
+    feedStatus.textContent = label;
+  }
+
+  function addFeedItem(kind, text, at) {
+    const item = document.createElement('li');
+    item.className = kind;
+    const span = document.createElement('span');
+    span.className = 'text';
+    span.textContent = text;
+    const stamp = document.createElement('time');
+    stamp.dateTime = new Date(at).toISOString();
+    stamp.textContent = time(at);
+    item.append(span, stamp);
+    feed.prepend(item);
+    while (feed.children.length > FEED_ITEMS) feed.lastElementChild.remove();
+  }
+
+  const describe = {
+    join: (m) => `${m.name} joined (${m.online} online)`,
+    leave: (m) => `${m.name} left (${m.online} online)`,
+    rename: (m) => `${m.from} is now ${m.name}`,
+    message: (m) => `${m.from}: ${m.text.length > 80 ? `${m.text.slice(0, 79)}…` : m.text}`,
+  };
+
+  const source = new EventSource('/feed');
+  source.addEventListener('open', () => setFeedState('live', 'live'));
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) setFeedState('closed', 'closed');
+    else setFeedState('reconnecting', 'reconnecting…');
+  });
+  for (const type of Object.keys(describe)) {
+    source.addEventListener(type, (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      addFeedItem(type, describe[type](message), message.at);
+    });
+  }
+  source.addEventListener('reset', () => addFeedItem('reset', 'some activity was missed while away', Date.now()));
+  source.addEventListener('clock', (event) => {
+    clock.dateTime = event.data;
+    clock.textContent = new Date(event.data).toLocaleTimeString();
+  });
 })();

@@ -1,0 +1,60 @@
+/**
+ * The last `limit` events of a channel, already framed, for replay to a client that reconnects
+ * with `Last-Event-ID`: a ring of fixed size plus an index from id to position, so that finding
+ * where a client left off costs one map lookup however long the history is.
+ */
+export interface KeptEvent {
+  readonly id: string;
+  /** The event exactly as it went on the wire. */
+  readonly frame: Buffer;
+}
+
+export class EventHistory {
+  private readonly ring: Array<KeptEvent | undefined>;
+  /** Sequence number of the oldest kept event; event `seq` lives at `ring[seq % limit]`. */
+  private first = 0;
+  /** Sequence number the next event will get. */
+  private next = 0;
+  private readonly positions = new Map<string, number>();
+  /** The id of the newest event no longer kept: a client there missed exactly what is kept. */
+  private boundaryId: string | null = null;
+
+  constructor(private readonly limit: number) {
+    this.ring = new Array<KeptEvent | undefined>(limit);
+  }
+
+  get size(): number {
+    return this.next - this.first;
+  }
+
+  push(event: KeptEvent): void {
+    if (this.limit === 0) {
+      this.boundaryId = event.id;
+      return;
+    }
+    if (this.size === this.limit) this.evictOldest();
+    const seq = this.next++;
+    this.ring[seq % this.limit] = event;
+    // A reused id points at its latest event: replay resumes after the most recent one.
+    this.positions.set(event.id, seq);
+  }
+
+  /** The events kept after the one with `id`, oldest first; null when `id` is not (or no longer) kept. */
+  after(id: string): KeptEvent[] | null {
+    const found = this.positions.get(id);
+    if (found === undefined && id !== this.boundaryId) return null;
+    const seq = found ?? this.first - 1;
+    const events: KeptEvent[] = [];
+    for (let s = seq + 1; s < this.next; s++) events.push(this.ring[s % this.limit]!);
+    return events;
+  }
+
+  private evictOldest(): void {
+    const seq = this.first++;
+    const slot = seq % this.limit;
+    const evicted = this.ring[slot]!;
+    this.ring[slot] = undefined;
+    this.boundaryId = evicted.id;
+    if (this.positions.get(evicted.id) === seq) this.positions.delete(evicted.id);
+  }
+}
