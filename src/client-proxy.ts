@@ -4,6 +4,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { ConnectionError } from './errors.js';
@@ -33,13 +34,16 @@ export function proxyFor(target: URL, option: ProxyOptions | undefined, env: Nod
   const secure = target.protocol === 'wss:';
   const origin = secure ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
   if (origin === undefined || origin === '') return null;
-  return bypassesProxy(target, env.NO_PROXY ?? env.no_proxy ?? '') ? null : { origin };
+  if (bypassesProxy(target, env.NO_PROXY ?? env.no_proxy ?? '')) return null;
+  // `host:port` without a scheme, as curl and most tools accept it, is an http: proxy.
+  return { origin: /^[a-z][a-z0-9+.-]*:\/\//i.test(origin) ? origin : `http://${origin}` };
 }
 
 /**
  * `NO_PROXY`: comma- or space-separated host names, domain suffixes (`.example.com` or
- * `example.com` both cover subdomains), optional `:port`, or `*`. Loopback is not exempt by
- * itself: it is listed like any other host.
+ * `example.com` both cover subdomains), optional `:port`, or `*`. IPv6 addresses are written
+ * bare (`::1`) or in brackets (`[::1]:8080` with a port). Loopback is not exempt by itself: it
+ * is listed like any other host.
  */
 export function bypassesProxy(target: URL, noProxy: string): boolean {
   const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -48,20 +52,43 @@ export function bypassesProxy(target: URL, noProxy: string): boolean {
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return true;
-    const match = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[|\](?=:|$)/g, ''))!;
-    const name = match[1]!.replace(/^\*?\./, '');
-    if (match[2] !== undefined && match[2] !== port) continue;
+    const [entryHost, entryPort] = splitHostPort(entry);
+    const name = entryHost.replace(/^\*?\./, '');
+    if (name === '') continue;
+    if (entryPort !== undefined && entryPort !== port) continue;
     if (host === name || host.endsWith(`.${name}`)) return true;
   }
   return false;
 }
 
+/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address (more than one colon: no port). */
+function splitHostPort(entry: string): [string, string | undefined] {
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return [bracketed[1]!, bracketed[2]];
+  const colons = entry.split(':').length - 1;
+  if (colons === 1) {
+    const [name, port] = entry.split(':') as [string, string];
+    if (/^\d+$/.test(port)) return [name, port];
+  }
+  return [entry, undefined];
+}
+
+export interface TunnelOptions {
+  /** Options of the TCP connection to the proxy, such as `localAddress` and `family`. */
+  net?: Omit<net.TcpNetConnectOpts, 'host' | 'port' | 'timeout'> | undefined;
+  /** Aborting it destroys the CONNECT request. */
+  signal?: AbortSignal | undefined;
+}
+
 /** Opens a CONNECT tunnel to `target` through `proxy`; resolves with the tunnel's socket. */
-export function openTunnel(target: URL, proxy: ProxyOptions, timeoutMs: number | undefined): Promise<Duplex> {
+export function openTunnel(target: URL, proxy: ProxyOptions, options: TunnelOptions = {}): Promise<Duplex> {
   const origin = new URL(proxy.origin);
+  if (origin.protocol !== 'http:' && origin.protocol !== 'https:') {
+    return Promise.reject(new ConnectionError(`proxy origin ${proxy.origin} is not an http: or https: URL`, 'WS_ERR_PROXY'));
+  }
   const port = target.port || (target.protocol === 'wss:' ? '443' : '80');
   const authority = `${target.hostname}:${port}`;
-  const headers: Record<string, string> = { Host: authority };
+  const headers: Record<string, string | number | readonly string[]> = { Host: authority };
   if (origin.username !== '' || origin.password !== '') {
     const credentials = `${decodeURIComponent(origin.username)}:${decodeURIComponent(origin.password)}`;
     headers['Proxy-Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
@@ -70,39 +97,40 @@ export function openTunnel(target: URL, proxy: ProxyOptions, timeoutMs: number |
   Object.assign(headers, proxy.headers);
   const secure = origin.protocol === 'https:';
   const request = (secure ? https : http).request({
+    ...options.net,
     ...(secure ? proxy.tls : {}),
     host: origin.hostname.replace(/^\[|\]$/g, ''),
     port: origin.port || (secure ? 443 : 80),
     method: 'CONNECT',
     path: authority,
-    headers,
+    headers: headers as http.OutgoingHttpHeaders,
     agent: false,
-    ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
   return new Promise((resolve, reject) => {
     request.once('connect', (response: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      request.setTimeout(0);
-      if (response.statusCode !== 200) {
+      const status = response.statusCode ?? 0;
+      // RFC 9110 §9.3.6: any 2xx answer to CONNECT means the tunnel is open.
+      if (status < 200 || status > 299) {
         socket.destroy();
         return reject(refused(origin, response.statusCode));
       }
-      // A proxy that speaks before the origin server does is not a tunnel.
+      // Bytes that came with the proxy's answer already belong to the origin server.
       if (head.length > 0) socket.unshift(head);
       resolve(socket);
     });
     request.once('response', (response: http.IncomingMessage) => {
+      response.on('error', () => undefined);
       response.resume();
       request.destroy();
       reject(refused(origin, response.statusCode));
     });
-    request.once('timeout', () => request.destroy(new ConnectionError('timed out connecting through the proxy', 'WS_ERR_HANDSHAKE_TIMEOUT')));
-    request.once('error', (error: Error) =>
+    request.on('error', (error: Error) =>
       reject(error instanceof ConnectionError ? error : new ConnectionError(`proxy ${origin.host}: ${error.message}`, 'WS_ERR_PROXY', { cause: error })),
     );
     request.end();
   });
 }
-
 function refused(origin: URL, status: number | undefined): ProxyError {
   return new ProxyError(`proxy ${origin.host} refused the tunnel with status ${String(status)}`, status ?? 0);
 }

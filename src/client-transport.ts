@@ -27,8 +27,11 @@ export function createTransport(target: URL, tunnel: Duplex | null, options: Tra
   const host = hostOf(target);
   const port = Number(target.port || (target.protocol === 'wss:' ? 443 : 80));
   if (target.protocol === 'wss:') {
-    const endpoint = tunnel !== null ? { socket: tunnel } : { ...options.net, host, port };
-    return tls.connect({ ...tlsOptions(options.tls), ...endpoint, ...(net.isIP(host) === 0 ? { servername: host } : {}) });
+    // `host` is always given: through a tunnel it is what the certificate is checked against
+    // (without it Node checks the proxy's name, or 'localhost'). SNI carries host names only.
+    const endpoint = tunnel !== null ? { socket: tunnel, host, port } : { ...options.net, host, port };
+    const servername = net.isIP(host) === 0 ? { servername: host } : {};
+    return tls.connect({ ...servername, ...tlsOptions(options.tls), ...endpoint });
   }
   return tunnel ?? net.connect({ ...options.net, host, port });
 }
@@ -42,9 +45,13 @@ function tlsOptions(options: ClientTlsOptions | undefined): tls.ConnectionOption
   if (options === undefined) return { rejectUnauthorized: true };
   const { rootCertFile, verifyPeer, ...rest } = options;
   const files = rootCertFile === undefined ? [] : typeof rootCertFile === 'string' ? [rootCertFile] : rootCertFile;
+  // `ca` and `rootCertFile` together: both are trusted.
+  const given = rest.ca === undefined ? [] : Array.isArray(rest.ca) ? rest.ca : [rest.ca];
+  const ca = [...given, ...files.map((file) => readFileSync(file))];
   return {
     ...rest,
-    ...(files.length > 0 ? { ca: files.map((file) => readFileSync(file)) } : {}),
-    rejectUnauthorized: verifyPeer !== false,
+    ...(ca.length > 0 ? { ca } : {}),
+    // `verifyPeer` decides; without it Node's own `rejectUnauthorized` is honoured (default on).
+    rejectUnauthorized: verifyPeer !== undefined ? verifyPeer !== false : rest.rejectUnauthorized !== false,
   };
 }

@@ -11,8 +11,13 @@ import { createTransport, hostOf, type ClientNetOptions, type ClientTlsOptions }
 import { headerLines, type HeaderValues } from './handshake/custom-headers.js';
 import { checkServerResponse, clientHandshake, protocolList } from './handshake/client-handshake.js';
 import { ReadyState, WebSocketSession, type SessionOptions } from './websocket-session.js';
+import type { ExtensionPlugin } from './extensions/extension-plugin.js';
+import { offerClient, validatePlugins, type ClientOffer } from './extensions/negotiation.js';
+import { DEFAULT_MAX_LENGTH } from './ws-frame-parser/index.js';
 
 export interface ClientOptions extends SessionOptions {
+  /** Extensions to offer, in order of preference, e.g. `[permessageDeflate()]`. */
+  extensions?: readonly ExtensionPlugin[];
   /** Extra request headers (a value with CR, LF or NUL throws). */
   headers?: HeaderValues;
   tls?: ClientTlsOptions;
@@ -38,7 +43,16 @@ export class Client extends WebSocketSession {
   private request: http.ClientRequest | null = null;
   private tunnel: Duplex | null = null;
   private readonly offeredProtocols: string[];
+  private readonly plugins: ExtensionPlugin[];
   private readonly clientOptions: ClientOptions;
+  /** Extra request headers; the credential-bearing ones are dropped on a redirect to another host. */
+  private requestHeaders: HeaderValues | undefined;
+  /** Aborts a CONNECT still in progress when the attempt is given up. */
+  private readonly abortController = new AbortController();
+  /** The `handshakeTimeout` deadline, from the first connection attempt to `open` (or failure). */
+  private deadline: NodeJS.Timeout | null = null;
+  /** The connecting phase is over: the socket opened, or the attempt failed or was aborted. */
+  private settled = false;
 
   constructor(url: string | URL, protocols?: string | readonly string[] | null, options: ClientOptions = {}) {
     super('client', options);
@@ -46,7 +60,10 @@ export class Client extends WebSocketSession {
     this.url = target.href;
     this.offeredProtocols = protocolList(protocols);
     headerLines(options.headers);
+    validateClientOptions(options);
+    this.plugins = validatePlugins(options.extensions);
     this.clientOptions = options;
+    this.requestHeaders = options.headers;
     // Listeners attached right after `new` must see every event, failures included.
     process.nextTick(() => void this.connect(target, 0));
   }
@@ -64,60 +81,78 @@ export class Client extends WebSocketSession {
   }
 
   private async connect(target: URL, redirects: number): Promise<void> {
-    if (this.readyState === ReadyState.CLOSED) return;
+    if (this.settled) return;
     const options = this.clientOptions;
-    const timeoutMs = options.handshakeTimeout === undefined ? undefined : options.handshakeTimeout * 1000;
+    if (redirects === 0 && options.handshakeTimeout !== undefined) {
+      this.deadline = setTimeout(() => {
+        this.failHandshake(new ConnectionError('the opening handshake timed out', 'WS_ERR_HANDSHAKE_TIMEOUT'));
+      }, options.handshakeTimeout * 1000);
+    }
     try {
       const proxy = proxyFor(target, options.proxy);
+      let tunnel: Duplex | null = null;
       if (proxy !== null) {
-        const tunnel = await openTunnel(target, proxy, timeoutMs);
-        if ((this.readyState as ReadyState) === ReadyState.CLOSED) return void tunnel.destroy();
+        tunnel = await openTunnel(target, proxy, { net: options.net, signal: this.abortController.signal });
+        if (this.settled) return void tunnel.destroy();
         this.tunnel = tunnel;
       }
-      const handshake = clientHandshake(target, this.offeredProtocols, '');
-      const tunnel = this.tunnel;
+      // Each attempt (a redirect too) makes fresh extension sessions for its own offer.
+      const offer = offerClient(this.plugins, { maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH });
+      const handshake = clientHandshake(target, this.offeredProtocols, offer.header);
       const request = http.request({
         host: hostOf(target),
         path: target.pathname + target.search,
         method: 'GET',
-        headers: { Host: target.host, ...options.headers, ...handshake.headers },
+        headers: { Host: target.host, ...this.requestHeaders, ...handshake.headers },
         // No agent: the socket comes from createConnection and is never pooled.
         createConnection: () => createTransport(target, tunnel, options) as never,
-        ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
       });
       this.request = request;
+      // Events of a request that was given up (aborted, redirected, timed out) are ignored.
+      const current = (): boolean => this.request === request && !this.settled;
       request.once('upgrade', (response: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (!current()) return void socket.destroy();
         this.request = null;
-        this.upgraded(response, socket, head, handshake.key);
+        this.upgraded(response, socket, head, handshake.key, offer);
       });
-      request.once('response', (response: http.IncomingMessage) => this.refused(response, target, redirects));
-      request.once('timeout', () => request.destroy(new ConnectionError('the opening handshake timed out', 'WS_ERR_HANDSHAKE_TIMEOUT')));
-      request.once('error', (error: Error) => this.failConnecting(asConnectionError(error, this.url)));
+      request.once('response', (response: http.IncomingMessage) => {
+        if (!current()) return void response.resume();
+        this.refused(response, target, redirects, handshake.key);
+      });
+      // `on`, not `once`: a second error from the same request must not go unhandled.
+      request.on('error', (error: Error) => {
+        if (current()) this.failHandshake(asConnectionError(error, this.url));
+      });
       request.end();
     } catch (error) {
-      this.failConnecting(asConnectionError(error as Error, this.url));
+      this.failHandshake(asConnectionError(error as Error, this.url));
     }
   }
 
-  private upgraded(response: http.IncomingMessage, socket: Duplex, head: Buffer, key: string): void {
+  private upgraded(response: http.IncomingMessage, socket: Duplex, head: Buffer, key: string, offer: ClientOffer): void {
     this.statusCode = response.statusCode;
     this.headers = response.headers;
-    if (this.readyState === ReadyState.CLOSED) return void socket.destroy();
     try {
-      const accepted = checkServerResponse(response.statusCode, response.headers, key, this.offeredProtocols, []);
+      const accepted = checkServerResponse(response.statusCode, response.headers, key, this.offeredProtocols, offer.names);
       this.protocol = accepted.protocol;
-      this.extensions = accepted.extensions;
+      this.useExtensions(offer.activate(accepted.extensions));
     } catch (error) {
       socket.destroy();
-      return this.failConnecting(error as Error);
+      // release() also drops the proxy tunnel under a TLS socket.
+      return this.failHandshake(error as Error);
     }
+    this.settled = true;
+    this.tunnel = null;
+    this.clearDeadline();
     this.attach(socket);
     this.start(head);
   }
 
-  private refused(response: http.IncomingMessage, target: URL, redirects: number): void {
+  private refused(response: http.IncomingMessage, target: URL, redirects: number, key: string): void {
     this.statusCode = response.statusCode;
     this.headers = response.headers;
+    // The body is not read; destroying the request mid-body makes the response emit `error`.
+    response.on('error', ignore);
     response.resume();
     this.request?.destroy();
     this.request = null;
@@ -125,37 +160,93 @@ export class Client extends WebSocketSession {
     const location = response.headers.location;
     const status = response.statusCode ?? 0;
     const options = this.clientOptions;
+    if (status === 101) {
+      // Node hands over a 101 as an upgrade only with both `Upgrade` and `Connection: upgrade`;
+      // the checks say which of them is missing.
+      try {
+        checkServerResponse(status, response.headers, key, this.offeredProtocols, []);
+      } catch (error) {
+        return this.failHandshake(error as Error);
+      }
+      return this.failHandshake(new HandshakeError('the 101 response did not upgrade the connection', 'WS_ERR_HANDSHAKE_UPGRADE', status));
+    }
     if (options.followRedirects === true && REDIRECTS.has(status) && location !== undefined) {
       if (redirects >= (options.maxRedirects ?? 10)) {
-        return this.failConnecting(new HandshakeError(`more than ${options.maxRedirects ?? 10} redirects`, 'WS_ERR_TOO_MANY_REDIRECTS', status));
+        return this.failHandshake(new HandshakeError(`more than ${options.maxRedirects ?? 10} redirects`, 'WS_ERR_TOO_MANY_REDIRECTS', status));
       }
       let next: URL;
       try {
         next = parseUrl(new URL(location, target.href.replace(/^ws/, 'http')));
       } catch (error) {
-        return this.failConnecting(error as Error);
+        return this.failHandshake(error as Error);
       }
+      // Credentials meant for one host are not handed to another (as browsers and `ws` do).
+      if (next.host !== target.host) this.requestHeaders = withoutCredentials(this.requestHeaders);
       return void this.connect(next, redirects + 1);
     }
-    this.failConnecting(new HandshakeError(`unexpected response status ${status}`, 'WS_ERR_HANDSHAKE_STATUS', status));
+    this.failHandshake(new HandshakeError(`unexpected response status ${status}`, 'WS_ERR_HANDSHAKE_STATUS', status));
   }
 
+  /**
+   * `close()` or `terminate()` while connecting: CLOSING at once, then `error` and `close`
+   * (1006) on a later tick, as the browser fires them from a task of their own.
+   */
   private abort(error: Error): void {
+    if (this.settled || this.readyState === ReadyState.CLOSED) return;
+    this.settled = true;
+    this.readyState = ReadyState.CLOSING;
+    this.release();
+    process.nextTick(() => {
+      this.emitError(error);
+      this.finish();
+    });
+  }
+
+  /** The connection never opened: one `error` (seen in CLOSING, as `ws` does), then `close` with 1006. */
+  private failHandshake(error: Error): void {
+    if (this.settled || this.readyState === ReadyState.CLOSED) return;
+    this.settled = true;
+    this.readyState = ReadyState.CLOSING;
+    this.release();
+    this.emitError(error);
+    this.finish();
+  }
+
+  /** Drops whatever the connection attempt holds: the request, the tunnel, the deadline. */
+  private release(): void {
+    this.clearDeadline();
     const request = this.request;
     const tunnel = this.tunnel;
     this.request = null;
     this.tunnel = null;
-    this.failConnecting(error);
+    this.abortController.abort();
     request?.destroy();
     tunnel?.destroy();
   }
 
-  /** The connection never opened: one `error`, then `close` with 1006. */
-  private failConnecting(error: Error): void {
-    if (this.readyState === ReadyState.CLOSED) return;
-    this.emitError(error);
-    this.finish();
+  private clearDeadline(): void {
+    if (this.deadline !== null) clearTimeout(this.deadline);
+    this.deadline = null;
   }
+}
+
+function validateClientOptions(options: ClientOptions): void {
+  const { handshakeTimeout, maxRedirects } = options;
+  if (handshakeTimeout !== undefined && !(typeof handshakeTimeout === 'number' && handshakeTimeout > 0 && Number.isFinite(handshakeTimeout))) {
+    throw new ArgumentError('option handshakeTimeout must be a number of seconds > 0', 'ERR_INVALID_OPTION');
+  }
+  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) {
+    throw new ArgumentError('option maxRedirects must be an integer >= 0', 'ERR_INVALID_OPTION');
+  }
+}
+
+function ignore(): void {}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function withoutCredentials(headers: HeaderValues | undefined): HeaderValues | undefined {
+  if (headers === undefined) return undefined;
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }
 
 /** `ws:`/`wss:` (and `http:`/`https:`, mapped), no fragment (WHATWG WebSocket constructor steps 1-6). */
@@ -171,7 +262,8 @@ function parseUrl(url: string | URL): URL {
   if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
     throw new ArgumentError(`${target.href} is not a ws: or wss: URL`, 'ERR_INVALID_URL');
   }
-  if (target.hash !== '') throw new ArgumentError('a WebSocket URL has no fragment', 'ERR_INVALID_URL');
+  // `hash` is '' for both no fragment and an empty one (`ws://h/#`); the serialization tells them apart.
+  if (target.hash !== '' || target.href.includes('#')) throw new ArgumentError('a WebSocket URL has no fragment', 'ERR_INVALID_URL');
   return target;
 }
 
