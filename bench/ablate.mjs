@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/*
+ * What each hatchway technique buys: builds scratch copies of the sources with one technique
+ * turned off (under .bench-out/ablate/, never committed), then runs them beside the real build
+ * in the scenarios where the technique matters.
+ *
+ *   node bench/ablate.mjs [--reps=3] [--only=per-frame-writes,byte-unmask,...] [--quick]
+ *
+ * A patch that no longer applies (the source moved on) is reported and skipped.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, '.bench-out', 'ablate');
+const flags = Object.fromEntries(
+  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
+    const eq = a.indexOf('=');
+    return eq === -1 ? [a.slice(2), true] : [a.slice(2, eq), a.slice(eq + 1)];
+  }),
+);
+const reps = Number(flags.reps ?? (flags.quick ? 1 : 3));
+const windowArgs = flags.quick ? ['--warmup=500', '--duration=1500'] : ['--warmup=1000', '--duration=3000'];
+
+/** Each: the file, what to find (string or RegExp), what to put instead. */
+const TECHNIQUES = [
+  {
+    name: 'per-frame-writes',
+    what: 'per-turn write batching (src/write-batcher.ts + src/frame-writer.ts): off = one socket.write per frame',
+    file: 'src/frame-writer.ts',
+    find: /(\n {4}writer\.push\(data\);\n {2}\}\n)(\})/,
+    replace: '$1  writer.flush();\n$2',
+    scenarios: ['echo-64-c100', 'echo-64-c1000x4', 'bin-16k-c10'],
+    servers: ['hatchway', 'ws'],
+  },
+  {
+    name: 'byte-unmask',
+    what: 'word-wise unmasking (src/ws-frame-parser/mask.ts): off = byte loop',
+    file: 'src/ws-frame-parser/mask.ts',
+    find: /const WORD_THRESHOLD = \d+;/,
+    replace: 'const WORD_THRESHOLD = Infinity;',
+    scenarios: ['bin-16k-c10', 'bin-1m-c4'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'concat-chunks',
+    what: 'chunk lists without re-concatenation (src/ws-frame-parser/chunk-list.ts): off = Buffer.concat-style join on every chunk',
+    file: 'src/ws-frame-parser/chunk-list.ts',
+    find: /( {2}append\(piece: Uint8Array\): void \{\n)/,
+    replace:
+      '$1    if (piece.length === 0) return;\n' +
+      '    const joined = this.allocate(this.byteLength + piece.length);\n' +
+      '    if (this.pieces.length > 0) joined.set(this.pieces[0]!, 0);\n' +
+      '    joined.set(piece, this.byteLength);\n' +
+      '    this.byteLength += piece.length;\n' +
+      '    this.pieces = [joined];\n' +
+      '    this.lastIsCarry = false;\n' +
+      '    if (joined.length >= 0) return;\n',
+    scenarios: ['bin-16k-c10', 'bin-1m-c4'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'js-utf8',
+    what: 'native buffer.isUtf8 for runs of complete code points (src/ws-frame-parser/utf8-validator.ts): off = byte automaton only',
+    file: 'src/ws-frame-parser/frame-parser.ts',
+    find: 'new Utf8Validator(options.isUtf8 ?? null)',
+    replace: 'new Utf8Validator(null)',
+    scenarios: ['echo-64-c1000x4', 'text-16k-c10'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'no-zero-skip',
+    what: 'zero-mask skip (src/ws-frame-parser/frame-parser.ts): off = XOR even with an all-zero key',
+    file: 'src/ws-frame-parser/frame-parser.ts',
+    find: 'if (this.masked && !this.zeroMask) unmaskInPlace',
+    replace: 'if (this.masked) unmaskInPlace',
+    scenarios: ['bin-16k-c10-zero', 'bin-1m-c4-zero'],
+    servers: ['hatchway'],
+  },
+];
+
+function copyTree(from, to) {
+  fs.cpSync(from, to, { recursive: true, filter: (p) => !p.includes(`${path.sep}node_modules`) && !p.endsWith('.test.ts') });
+}
+
+function buildVariant(t) {
+  const dir = path.join(OUT, t.name);
+  const tree = path.join(dir, 'tree');
+  const build = path.join(dir, 'build');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(tree, { recursive: true });
+  for (const d of ['src', 'adapters', 'middleware']) if (fs.existsSync(path.join(ROOT, d))) copyTree(path.join(ROOT, d), path.join(tree, d));
+  fs.copyFileSync(path.join(ROOT, 'tsconfig.json'), path.join(tree, 'tsconfig.json'));
+  fs.copyFileSync(path.join(ROOT, 'tsconfig.build.json'), path.join(tree, 'tsconfig.build.json'));
+  const file = path.join(tree, t.file);
+  const source = fs.readFileSync(file, 'utf8');
+  const patched = source.replace(t.find, t.replace);
+  if (patched === source) return { error: `patch for ${t.name} no longer applies to ${t.file}` };
+  fs.writeFileSync(file, patched);
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  spawnSync(process.execPath, [
+    tsc, '-p', path.join(tree, 'tsconfig.build.json'), '--module', 'CommonJS', '--moduleResolution', 'Node10', '--declaration', 'false',
+    '--noUnusedLocals', 'false', '--noUnusedParameters', 'false', '--outDir', build,
+  ], { encoding: 'utf8', cwd: tree });
+  if (!fs.existsSync(path.join(build, 'adapters', 'index.js'))) return { error: `variant ${t.name} did not compile` };
+  fs.writeFileSync(path.join(build, 'package.json'), '{"type":"commonjs"}\n');
+  return { build };
+}
+
+const selected = typeof flags.only === 'string' ? TECHNIQUES.filter((t) => flags.only.split(',').includes(t.name)) : TECHNIQUES;
+fs.mkdirSync(OUT, { recursive: true });
+// The unmodified build is compiled afresh by the first run, from the same sources as the variants.
+fs.rmSync(path.join(OUT, 'baseline'), { recursive: true, force: true });
+const rows = [];
+for (const t of selected) {
+  const v = buildVariant(t);
+  if (v.error) {
+    console.log(`skip: ${v.error}`);
+    rows.push({ technique: t, error: v.error });
+    continue;
+  }
+  const out = path.join(OUT, t.name, 'results');
+  console.log(`\n### ${t.name}: ${t.what}`);
+  const r = spawnSync(process.execPath, [
+    path.join(ROOT, 'bench', 'run.mjs'), `--only=${t.scenarios.join(',')}`, `--servers=${t.servers.join(',')}`,
+    `--variant=${t.name}=${v.build}`, `--reps=${reps}`, ...windowArgs, ...(flags.quick ? ['--quick'] : []), `--out=${path.relative(ROOT, out)}`,
+    // The baseline build is compiled once by the first run and reused.
+    ...(fs.existsSync(path.join(OUT, 'baseline', 'adapters', 'index.js')) ? [`--hatchway=${path.join(OUT, 'baseline')}`] : []),
+  ], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) console.log(`run for ${t.name} failed (exit ${r.status})`);
+  if (!fs.existsSync(path.join(OUT, 'baseline'))) {
+    const built = path.join(out, 'hatchway');
+    if (fs.existsSync(built)) fs.cpSync(built, path.join(OUT, 'baseline'), { recursive: true });
+  }
+  const latest = JSON.parse(fs.readFileSync(path.join(out, `latest-${flags.quick ? 'quick' : 'full'}.json`), 'utf8'));
+  for (const s of latest.scenarios) {
+    const on = s.results.hatchway?.median;
+    const off = s.results[t.name]?.median;
+    if (!on || !off) continue;
+    rows.push({ technique: t, scenario: s.title, on, off });
+  }
+}
+
+const lines = [
+  '| technique turned off | scenario | hatchway CPU us/msg | without it | CPU cost of removing it | msg/s with / without |',
+  '|---|---|---|---|---|---|',
+];
+for (const r of rows) {
+  if (r.error) {
+    lines.push(`| ${r.technique.name} | ${r.error} | | | | |`);
+    continue;
+  }
+  lines.push(
+    `| ${r.technique.name} | ${r.scenario} | ${r.on.cpuUsPerMsg.toFixed(2)} | ${r.off.cpuUsPerMsg.toFixed(2)} | ` +
+      `${(r.off.cpuUsPerMsg / r.on.cpuUsPerMsg).toFixed(2)}x | ${(r.on.msgPerSec / r.off.msgPerSec).toFixed(2)}x |`,
+  );
+}
+const summary = `Ablation of ${new Date().toISOString().slice(0, 10)}, ${reps} rep(s) each, medians:\n\n${lines.join('\n')}\n`;
+fs.writeFileSync(path.join(OUT, 'summary.md'), summary);
+console.log(`\n${summary}`);

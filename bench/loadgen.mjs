@@ -1,0 +1,409 @@
+#!/usr/bin/env node
+/*
+ * The Node fallback of bench/loadgen.c, used when no C compiler is found (or with
+ * `npm run bench -- --node-gen`): the same command line, the same output lines. It sends
+ * pre-built masked frames over raw `net` sockets and only counts the frames coming back, so
+ * it costs much less than a WebSocket library, but more than the C generator: its CPU time is
+ * printed with every result.
+ */
+import net from 'node:net';
+import { randomBytes, randomFillSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const [modeName, ...rest] = process.argv.slice(2);
+const opt = {
+  port: 0, conns: 1, inflight: 1, size: 64, text: 0, 'zero-mask': 0, 'warmup-ms': 1000, 'duration-ms': 3000,
+  'timeout-ms': 0, 'server-pid': 0, 'max-pending': 200, path: '/', 'coalesce-us': 0, 'server-core': -1,
+  'frames-file': '', extensions: '', hello: 0,
+};
+const STRING_OPTIONS = new Set(['path', 'frames-file', 'extensions']);
+for (let i = 0; i + 1 < rest.length; i += 2) {
+  const key = rest[i].replace(/^--/, '');
+  if (!(key in opt)) usage();
+  opt[key] = STRING_OPTIONS.has(key) ? rest[i + 1] : Number(rest[i + 1]);
+}
+if (!['echo', 'handshake', 'idle', 'sse'].includes(modeName) || !(opt.port > 0)) usage();
+if (modeName === 'sse' && opt.path === '/') opt.path = '/sse';
+const timeoutMs = opt['timeout-ms'] > 0 ? opt['timeout-ms'] : opt['warmup-ms'] + opt['duration-ms'] + 60000;
+
+function usage() {
+  process.stderr.write('usage: loadgen.mjs echo|handshake|idle|sse --port P [--conns N] [--inflight W] [--size B] ...\n');
+  process.exit(2);
+}
+
+const clkTck = 100;
+function serverCpu() {
+  if (!(opt['server-pid'] > 0)) return -1;
+  try {
+    const stat = readFileSync(`/proc/${opt['server-pid']}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clkTck;
+  } catch {
+    return -1;
+  }
+}
+function selfCpu() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+const latencies = [];
+let messages = 0;
+let bytes = 0;
+let measuring = false;
+let stopping = false;
+let errors = 0;
+let open = 0;
+
+function wsRequest() {
+  const key = randomBytes(16).toString('base64');
+  const ext = opt.extensions ? `Sec-WebSocket-Extensions: ${opt.extensions}\r\n` : '';
+  return `GET ${opt.path} HTTP/1.1\r\nHost: 127.0.0.1:${opt.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${ext}\r\n`;
+}
+
+/** Connects and completes the HTTP exchange; resolves with the socket and the bytes after the head. */
+function connect(request, expectStatus) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const socket = net.connect({ host: '127.0.0.1', port: opt.port });
+    socket.setNoDelay(true);
+    let head = Buffer.alloc(0);
+    const onData = (chunk) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.off('data', onData);
+      socket.off('error', reject);
+      const text = head.subarray(0, end).toString('latin1');
+      if (!text.startsWith(`HTTP/1.1 ${expectStatus}`)) {
+        socket.destroy();
+        reject(new Error(`unexpected status: ${text.split('\r\n')[0]}`));
+        return;
+      }
+      resolve({ socket, rest: head.subarray(end + 4), head: text, t0 });
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+    socket.write(request);
+  });
+}
+
+/** Opens `n` connections with at most max-pending handshakes at a time. */
+async function openAll(n, open1) {
+  const sockets = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      sockets.push(await open1());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, opt['max-pending']) }, worker));
+  return sockets;
+}
+
+function buildFrame() {
+  const size = opt.size;
+  const hdr = 2 + (size >= 65536 ? 8 : size >= 126 ? 2 : 0) + 4;
+  const frame = Buffer.alloc(hdr + size);
+  frame[0] = 0x80 | (opt.text ? 1 : 2);
+  let i = 2;
+  if (size >= 65536) {
+    frame[1] = 0x80 | 127;
+    frame.writeBigUInt64BE(BigInt(size), 2);
+    i = 10;
+  } else if (size >= 126) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(size, 2);
+    i = 4;
+  } else {
+    frame[1] = 0x80 | size;
+  }
+  const key = Buffer.alloc(4);
+  if (!opt['zero-mask']) do randomFillSync(key); while (key.readUInt32BE(0) === 0);
+  key.copy(frame, i);
+  i += 4;
+  const payload = randomBytes(size);
+  for (let j = 0; j < size; j++) {
+    const c = opt.text ? 0x20 + (payload[j] % 95) : payload[j];
+    frame[i + j] = c ^ key[j & 3];
+  }
+  return frame;
+}
+
+/** Frames prepared by the runner (back to back in one file), or built here. */
+function framePool() {
+  if (!opt['frames-file']) {
+    const count = Math.max(2, Math.min(64, Math.floor((16 * 1024 * 1024) / (opt.size + 14))));
+    return Array.from({ length: count }, buildFrame);
+  }
+  const all = readFileSync(opt['frames-file']);
+  const pool = [];
+  for (let at = 0; at + 2 <= all.length; ) {
+    let len = all[at + 1] & 0x7f;
+    let hdr = 2;
+    if (len === 126) {
+      len = all.readUInt16BE(at + 2);
+      hdr = 4;
+    } else if (len === 127) {
+      len = Number(all.readBigUInt64BE(at + 2));
+      hdr = 10;
+    }
+    if (all[at + 1] & 0x80) hdr += 4;
+    pool.push(all.subarray(at, at + hdr + len));
+    at += hdr + len;
+  }
+  return pool;
+}
+
+async function runEcho() {
+  const pool = framePool();
+  let poolIndex = 0;
+  const sockets = await openAll(opt.conns, () => connect(wsRequest(), 101));
+  open = sockets.length;
+  for (const { socket, rest } of sockets) {
+    const sent = [];
+    let hdr = Buffer.alloc(0);
+    let remaining = -1;
+    let frameLen = 0;
+    let opcode = 0;
+    let fin = true;
+    const send = (n) => {
+      const now = process.hrtime.bigint();
+      const out = [];
+      for (let k = 0; k < n; k++) {
+        sent.push(now);
+        out.push(pool[poolIndex]);
+        poolIndex = (poolIndex + 1) % pool.length;
+      }
+      if (out.length === 1) socket.write(out[0]);
+      else {
+        socket.cork();
+        for (const b of out) socket.write(b);
+        socket.uncork();
+      }
+    };
+    const onData = (chunk) => {
+      const now = process.hrtime.bigint();
+      let pos = 0;
+      let done = 0;
+      while (pos < chunk.length) {
+        if (remaining < 0) {
+          const need = hdr.length >= 2 ? headerSize(hdr[1]) : 2;
+          const take = Math.min(need - hdr.length, chunk.length - pos);
+          hdr = Buffer.concat([hdr, chunk.subarray(pos, pos + take)]);
+          pos += take;
+          if (hdr.length < 2 || hdr.length < headerSize(hdr[1])) continue;
+          let len = hdr[1] & 0x7f;
+          if (len === 126) len = hdr.readUInt16BE(2);
+          else if (len === 127) len = Number(hdr.readBigUInt64BE(2));
+          opcode = hdr[0] & 0x0f;
+          fin = (hdr[0] & 0x80) !== 0;
+          frameLen = remaining = len;
+          hdr = Buffer.alloc(0);
+        }
+        const take = Math.min(remaining, chunk.length - pos);
+        remaining -= take;
+        pos += take;
+        if (remaining === 0) {
+          remaining = -1;
+          if (opcode === 8) {
+            errors++;
+            socket.destroy();
+            return;
+          }
+          if (opcode < 8 && fin) {
+            const t = sent.shift();
+            if (measuring) {
+              latencies.push(Number(now - t) / 1000);
+              messages++;
+              bytes += frameLen;
+            }
+            done++;
+          }
+        }
+      }
+      if (done > 0 && !stopping) send(done);
+    };
+    socket.on('data', onData);
+    socket.on('error', () => errors++);
+    socket.on('close', () => open--);
+    if (rest.length > 0) onData(rest);
+    socket.__start = () => send(opt.inflight);
+  }
+  process.stdout.write(`READY ${open}\n`);
+  for (const { socket } of sockets) socket.__start();
+  return measure(() => sockets.forEach(({ socket }) => socket.destroy()));
+}
+
+function headerSize(b1) {
+  const len = b1 & 0x7f;
+  return 2 + (len === 126 ? 2 : len === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+}
+
+async function runHandshake() {
+  const slot = async () => {
+    while (!stopping) {
+      try {
+        const { socket, t0 } = await connect(wsRequest(), 101);
+        if (measuring) {
+          messages++;
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1000);
+        }
+        socket.on('error', () => {});
+        socket.resetAndDestroy();
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const slots = Array.from({ length: opt.conns }, slot);
+  const result = await measure(() => {});
+  await Promise.all(slots);
+  return result;
+}
+
+async function runIdle() {
+  const t0 = Date.now();
+  const pool = opt.hello ? framePool() : [];
+  const sockets = await openAll(opt.conns, async () => {
+    const c = await connect(wsRequest(), 101);
+    if (opt.hello) {
+      // One message each way first (with permessage-deflate this is what creates the zlib state).
+      await new Promise((resolve) => {
+        c.socket.once('data', resolve);
+        c.socket.write(pool[Math.floor(Math.random() * pool.length)]);
+      });
+    }
+    return c;
+  });
+  open = sockets.length;
+  for (const { socket } of sockets) {
+    socket.on('error', () => errors++);
+    socket.on('data', () => {});
+  }
+  process.stdout.write(`READY ${open}\n`);
+  await new Promise((resolve) => {
+    process.stdin.once('data', resolve);
+    process.stdin.once('end', resolve);
+  });
+  const openAtEnd = sockets.filter(({ socket }) => !socket.destroyed).length;
+  for (const { socket } of sockets) socket.destroy();
+  return { seconds: (Date.now() - t0) / 1000, serverCpuSec: -1, genCpuSec: selfCpu(), openAtEnd };
+}
+
+async function runSse() {
+  const request = `GET ${opt.path} HTTP/1.1\r\nHost: 127.0.0.1:${opt.port}\r\nAccept: text/event-stream\r\n\r\n`;
+  const sockets = await openAll(opt.conns, () => connect(request, 200));
+  open = sockets.length;
+  for (const { socket, rest, head } of sockets) {
+    const chunked = /transfer-encoding:\s*chunked/i.test(head);
+    let lastNl = false;
+    let state = 0; // 0 size line, 1 data, 2 CRLF after data
+    let size = '';
+    let left = 0;
+    const count = (b) => {
+      let events = 0;
+      let from = 0;
+      let nl;
+      while ((nl = b.indexOf(10, from)) !== -1) {
+        if (nl > 0 ? b[nl - 1] === 10 : lastNl) events++;
+        from = nl + 1;
+      }
+      if (b.length > 0) lastNl = b[b.length - 1] === 10;
+      if (measuring) {
+        messages += events;
+        bytes += b.length;
+      }
+    };
+    const onData = (chunk) => {
+      if (!chunked) return count(chunk);
+      let pos = 0;
+      while (pos < chunk.length) {
+        if (state === 0) {
+          const nl = chunk.indexOf(10, pos);
+          if (nl === -1) {
+            size += chunk.toString('latin1', pos);
+            return;
+          }
+          size += chunk.toString('latin1', pos, nl);
+          left = parseInt(size, 16) || 0;
+          size = '';
+          pos = nl + 1;
+          state = left > 0 ? 1 : 3;
+        } else if (state === 1) {
+          const take = Math.min(left, chunk.length - pos);
+          count(chunk.subarray(pos, pos + take));
+          pos += take;
+          left -= take;
+          if (left === 0) state = 2;
+        } else if (state === 2) {
+          if (chunk[pos++] === 10) state = 0;
+        } else {
+          return;
+        }
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', () => errors++);
+    socket.on('close', () => open--);
+    if (rest.length > 0) onData(rest);
+  }
+  process.stdout.write(`READY ${open}\n`);
+  return measure(() => sockets.forEach(({ socket }) => socket.destroy()));
+}
+
+/** Warm-up, then the measurement window; `stop` closes everything. */
+async function measure(stop) {
+  await sleep(opt['warmup-ms']);
+  const srv0 = serverCpu();
+  const gen0 = selfCpu();
+  const t0 = process.hrtime.bigint();
+  measuring = true;
+  await sleep(opt['duration-ms']);
+  measuring = false;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const srv1 = serverCpu();
+  const gen1 = selfCpu();
+  stopping = true;
+  const openAtEnd = open;
+  stop();
+  return { seconds, serverCpuSec: srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1, genCpuSec: gen1 - gen0, openAtEnd };
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function percentile(values, q) {
+  if (values.length === 0) return -1;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const timer = setTimeout(() => {
+  process.stderr.write('loadgen.mjs: timed out\n');
+  process.stdout.write(`${JSON.stringify({ status: 'timeout', mode: modeName, conns: opt.conns, errors, generator: 'node' })}\n`);
+  process.exit(1);
+}, timeoutMs);
+timer.unref();
+
+const run = { echo: runEcho, handshake: runHandshake, idle: runIdle, sse: runSse }[modeName];
+run().then(
+  (r) => {
+    const lost = modeName !== 'handshake' && r.openAtEnd < opt.conns;
+    const out = {
+      status: lost ? 'lost-connections' : 'ok', mode: modeName, conns: opt.conns, open: r.openAtEnd, messages, bytes,
+      seconds: r.seconds, msgPerSec: r.seconds > 0 ? messages / r.seconds : 0, mbPerSec: r.seconds > 0 ? bytes / r.seconds / 1e6 : 0,
+      p50us: percentile(latencies, 0.5), p99us: percentile(latencies, 0.99), serverCpuSec: r.serverCpuSec,
+      genCpuSec: r.genCpuSec, genCpuPct: r.seconds > 0 ? (100 * r.genCpuSec) / r.seconds : 0, errors, generator: 'node',
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(lost ? 1 : 0));
+  },
+  (error) => {
+    process.stderr.write(`loadgen.mjs: ${error.message}\n`);
+    process.stdout.write(`${JSON.stringify({ status: 'connect-failed', mode: modeName, conns: opt.conns, errors: errors + 1, generator: 'node' })}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,254 @@
+'use strict';
+/*
+ * One bench server process: `node bench/server.cjs --impl NAME [--hatchway DIR] [--sse-clients N]`.
+ *
+ * WebSocket echo servers (every message sent back as it came, text as text):
+ *   hatchway  new WebSocket(req, socket, head) from the built package
+ *   ws        WebSocketServer({ noServer: true }) + handleUpgrade (bufferutil is used when
+ *             installed unless WS_NO_BUFFER_UTIL=1 is in the environment)
+ *   faye      faye-websocket
+ *   raw       the 101 answer, then every received chunk written back as is (the ceiling)
+ *   hatchway-deflate, ws-deflate   the same with permessage-deflate on default settings
+ * SSE fan-out servers (GET /sse; once --sse-clients streams are open, one event per round
+ * to every client, the next round when no response is over its high-water mark):
+ *   sse-hatchway (es.send per client), sse-hatchway-channel (Channel.send),
+ *   sse-better (better-sse channel.broadcast), sse-bare (node:http res.write per client)
+ *
+ * Listens on 127.0.0.1 only and prints "LISTENING <port> <json info>". Commands on stdin, one
+ * per line: "mem" prints "MEM <json>" after full garbage collections; "quit" exits. The
+ * process exits when stdin closes (so it never outlives the runner), on SIGTERM/SIGINT, and
+ * after --max-seconds in any case.
+ */
+const http = require('node:http');
+const path = require('node:path');
+const { createHash } = require('node:crypto');
+
+const args = parseArgs(process.argv.slice(2));
+const impl = args.impl;
+const maxSeconds = Number(args['max-seconds'] ?? 600);
+const noop = () => {};
+
+const info = { impl, pid: process.pid, node: process.version };
+let live = 0;
+const server = http.createServer(onRequest);
+server.on('clientError', (_err, socket) => socket.destroy());
+server.on('upgrade', makeUpgradeHandler());
+server.on('connection', (socket) => {
+  live++;
+  socket.on('close', () => live--);
+});
+
+function makeUpgradeHandler() {
+  switch (impl) {
+    case 'hatchway':
+    case 'hatchway-deflate': {
+      const hw = require(hatchwayModule());
+      const options = impl === 'hatchway-deflate' ? { extensions: [hw.permessageDeflate()] } : undefined;
+      return (req, socket, head) => {
+        const ws = new hw.WebSocket(req, socket, head, null, options);
+        ws.on('message', (e) => ws.send(e.data));
+        ws.on('error', noop);
+      };
+    }
+    case 'ws':
+    case 'ws-deflate': {
+      const { WebSocketServer } = require('ws');
+      info.bufferutil = bufferutilInUse();
+      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: impl === 'ws-deflate' });
+      return (req, socket, head) => {
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+          ws.on('error', noop);
+        });
+      };
+    }
+    case 'faye': {
+      const FayeWebSocket = require('faye-websocket');
+      return (req, socket, head) => {
+        const ws = new FayeWebSocket(req, socket, head);
+        ws.on('message', (e) => ws.send(e.data));
+        ws.on('error', noop);
+      };
+    }
+    case 'raw':
+      return (req, socket, head) => {
+        const accept = createHash('sha1')
+          .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        socket.setNoDelay(true);
+        socket.on('error', noop);
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        if (head.length > 0) socket.write(head);
+        socket.on('data', (chunk) => socket.write(chunk));
+      };
+    default:
+      return (_req, socket) => socket.destroy();
+  }
+}
+
+// --- SSE fan-out --------------------------------------------------------------------------
+
+const sseClients = Number(args['sse-clients'] ?? 0);
+/** The underlying responses, for backpressure checks (the same for every implementation). */
+const responses = [];
+let broadcast = null;
+let addClient = null;
+let running = false;
+let seq = 0;
+const PAD = 'x'.repeat(40);
+
+if (impl.startsWith('sse-')) setupSse();
+
+function setupSse() {
+  if (impl === 'sse-bare') {
+    broadcast = (text) => {
+      const chunk = `data: ${text}\n\n`;
+      for (const res of responses) res.write(chunk);
+    };
+    addClient = (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      res.write(':\n\n');
+      registered(res);
+    };
+  } else if (impl === 'sse-better') {
+    const { createSession, createChannel } = require('better-sse');
+    const channel = createChannel();
+    broadcast = (text) => channel.broadcast(text);
+    addClient = (req, res) => {
+      createSession(req, res).then((session) => {
+        channel.register(session);
+        registered(res);
+      }, noop);
+    };
+  } else if (impl === 'sse-hatchway') {
+    const hw = require(hatchwayModule());
+    if (typeof hw.EventSource !== 'function') throw new Error('hatchway has no EventSource export yet');
+    const sources = new Set();
+    broadcast = (text) => {
+      for (const es of sources) es.send(text);
+    };
+    addClient = (req, res) => {
+      const es = new hw.EventSource(req, res);
+      es.on('error', noop);
+      es.on('close', () => sources.delete(es));
+      sources.add(es);
+      registered(res);
+    };
+  } else if (impl === 'sse-hatchway-channel') {
+    const hw = require(hatchwayModule());
+    if (typeof hw.Channel !== 'function') throw new Error('hatchway has no Channel export yet');
+    const channel = new hw.Channel();
+    broadcast = (text) => channel.send(text);
+    addClient = (req, res) => {
+      const es = new hw.EventSource(req, res);
+      es.on('error', noop);
+      channel.add(es);
+      registered(res);
+    };
+  }
+}
+
+function registered(res) {
+  responses.push(res);
+  res.on('close', () => {
+    const i = responses.indexOf(res);
+    if (i !== -1) responses.splice(i, 1);
+    if (responses.length < sseClients) running = false;
+  });
+  if (!running && sseClients > 0 && responses.length >= sseClients) {
+    running = true;
+    setImmediate(round);
+  }
+}
+
+function round() {
+  if (!running) return;
+  broadcast(`{"seq":${seq++},"pad":"${PAD}"}`);
+  for (const res of responses) {
+    if (res.writableNeedDrain) {
+      res.once('drain', round);
+      return;
+    }
+  }
+  setImmediate(round);
+}
+
+function onRequest(req, res) {
+  if (addClient !== null && req.url === '/sse') return addClient(req, res);
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found');
+}
+
+// --- process control -----------------------------------------------------------------------
+
+function hatchwayModule() {
+  const dir = args.hatchway ?? path.join(__dirname, '..', 'dist', 'cjs');
+  return path.resolve(dir, 'adapters', 'index.js');
+}
+
+function bufferutilInUse() {
+  if (process.env.WS_NO_BUFFER_UTIL) return false;
+  try {
+    require.resolve('bufferutil');
+    require('bufferutil');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function memory() {
+  const gc = globalThis.gc;
+  if (typeof gc === 'function') {
+    for (let i = 0; i < 4; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, live };
+}
+
+function quit(code = 0) {
+  // process.exit() lets --cpu-prof write its profile.
+  process.exit(code);
+}
+
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text) => {
+  input += text;
+  let nl;
+  while ((nl = input.indexOf('\n')) !== -1) {
+    const line = input.slice(0, nl).trim();
+    input = input.slice(nl + 1);
+    if (line === 'mem') memory().then((m) => process.stdout.write(`MEM ${JSON.stringify(m)}\n`));
+    else if (line === 'quit') quit(0);
+  }
+});
+process.stdin.on('end', () => quit(0));
+process.on('SIGTERM', () => quit(0));
+process.on('SIGINT', () => quit(0));
+setTimeout(() => {
+  process.stderr.write(`bench server: --max-seconds ${maxSeconds} reached, exiting\n`);
+  quit(3);
+}, maxSeconds * 1000).unref();
+
+server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
+  info.port = server.address().port;
+  process.stdout.write(`LISTENING ${info.port} ${JSON.stringify(info)}\n`);
+});
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const eq = a.indexOf('=');
+    if (eq !== -1) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else out[a.slice(2)] = argv[++i];
+  }
+  return out;
+}
