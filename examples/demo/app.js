@@ -17,7 +17,7 @@
 // once and then every 5 seconds.
 const path = require('node:path');
 const express = require('express');
-const { Channel, websocket } = require('hatchway');
+const { Channel, permessageDeflate, websocket } = require('hatchway');
 
 const MAX_NAME = 32;
 const MAX_TEXT = 1000;
@@ -88,7 +88,8 @@ function createDemoApp() {
           if (member.name !== null) broadcast({ type: 'leave', name: member.name, at: Date.now(), online: online() });
         });
       },
-      { ping: 30 },
+      // Browsers offer permessage-deflate; threshold 0 compresses even short chat lines, both ways.
+      { ping: 30, extensions: [permessageDeflate({ threshold: 0 })] },
     ),
   );
 

@@ -91,6 +91,8 @@ const title = mustRun
 
   const expected = ['alice: Hello from Alice', 'bob: Hi Alice, Bob here'];
   expect(await shownMessages(alice, 2)).toEqual(expected);
+  // Chromium offers permessage-deflate (with client_max_window_bits); both directions were compressed.
+  expect(await alice.locator('body').getAttribute('data-ws-extensions')).toMatch(/^permessage-deflate/);
   expect(await shownMessages(bob, 2)).toEqual(expected);
   // Each tab marks its own message.
   expect(await alice.locator('#messages li.message.mine .text').allTextContents()).toEqual(['Hello from Alice']);

@@ -86,6 +86,8 @@
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     socket = new WebSocket(`${scheme}//${location.host}/chat`);
     socket.addEventListener('open', () => {
+      // What the browser and the server agreed on (shown for the curious, read by the browser test).
+      document.body.dataset.wsExtensions = socket.extensions;
       retryDelay = 500;
       sentName = null;
       setStatus('open', 'connected');
