@@ -90,6 +90,12 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   private extensionRsv = 0;
   /** Bytes sent and still inside the extension pipeline. */
   private pipelineBytes = 0;
+  /** Received messages still inside the extension pipeline (e.g. being inflated). */
+  private incomingInPipeline = 0;
+  /** Reading is paused because too many received messages are inside the pipeline. */
+  private pipelinePaused = false;
+  /** The peer's close frame, held until the messages that came before it are delivered. */
+  private heldClose: [number, Uint8Array] | null = null;
   private paused = false;
   /** Set by any incoming byte; the keep-alive reads and clears it. */
   heardFromPeer = false;
@@ -347,15 +353,35 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     if (this.readyState !== ReadyState.OPEN) return;
     if (this.pipeline === null) return this.deliver(asBuffer(data), isText);
     const message = { rsv1: (rsv & RSV1) !== 0, rsv2: (rsv & RSV2) !== 0, rsv3: (rsv & RSV3) !== 0, opcode: isText ? Opcode.TEXT : Opcode.BINARY, data: asBuffer(data) };
+    // Inflating is slower than reading: past a few messages in flight, stop reading the socket
+    // until they are through, so that a peer cannot queue up messages without bound.
+    if (++this.incomingInPipeline >= INCOMING_PIPELINE_HIGH && !this.pipelinePaused) {
+      this.pipelinePaused = true;
+      this.socket?.pause();
+    }
     this.pipeline.processIncoming(message, (error, result) => {
+      if (--this.incomingInPipeline <= INCOMING_PIPELINE_LOW) this.resumeAfterPipeline();
       if (error !== null) return this.fail(error, closeCodeOf(error));
-      if (this.readyState !== ReadyState.OPEN) return;
-      // The parser left text with extension bits unchecked: only the transformed bytes are text.
-      if (isText && rsv !== 0 && !isUtf8(result!.data)) {
-        return this.onFailure(failure(FailureCode.INVALID_UTF8, 'text message is not valid UTF-8 after the extensions'));
+      if (this.readyState === ReadyState.OPEN) {
+        // The parser left text with extension bits unchecked: only the transformed bytes are text.
+        if (isText && rsv !== 0 && !isUtf8(result!.data)) {
+          return this.onFailure(failure(FailureCode.INVALID_UTF8, 'text message is not valid UTF-8 after the extensions'));
+        }
+        this.deliver(result!.data, isText);
       }
-      this.deliver(result!.data, isText);
+      if (this.incomingInPipeline === 0 && this.heldClose !== null) {
+        const [code, reason] = this.heldClose;
+        this.heldClose = null;
+        this.onClose(code, reason);
+      }
     });
+  }
+
+  private resumeAfterPipeline(): void {
+    if (!this.pipelinePaused) return;
+    this.pipelinePaused = false;
+    // An application's own pause() stays in force.
+    if (!this.paused) this.socket?.resume();
   }
 
   private deliver(bytes: Buffer, isText: boolean): void {
@@ -385,6 +411,12 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   }
 
   onClose(code: number, reason: Uint8Array): void {
+    if (this.incomingInPipeline > 0 && this.readyState === ReadyState.OPEN) {
+      // Messages sent before the close frame are still being inflated: they come first.
+      this.heldClose = [code, reason];
+      this.armCloseTimer();
+      return;
+    }
     this.closeFrameReceived = true;
     this.closeCode = code;
     this.closeReason = asBuffer(reason).toString('utf8');
@@ -413,6 +445,10 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     // What is still inside the extensions is dropped: the close frame goes out now.
     this.pipeline?.destroy();
     this.pipeline = null;
+    // Reading may have been paused for the pipeline: the rest of the closing handshake needs it.
+    this.resumeAfterPipeline();
+    this.incomingInPipeline = 0;
+    this.heldClose = null;
     if (this.readyState === ReadyState.OPEN) this.sendCloseFrame(closeCode, '');
     this.readyState = ReadyState.CLOSING;
     this.armCloseTimer();
@@ -427,6 +463,8 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
 
   /** @internal The peer half-closed TCP. */
   onSocketEnd(): void {
+    // A held close frame ends the socket itself once the messages before it are delivered.
+    if (this.heldClose !== null) return;
     if (!this.closeFrameReceived && this.readyState !== ReadyState.CLOSED) this.parser?.stop();
     this.socket?.end();
   }
@@ -450,6 +488,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     this.keepalive = null;
     this.parser?.stop();
     this.pipeline?.destroy();
+    this.heldClose = null;
     this.writer?.discard();
     this.pending = null;
     this.pingCallbacks = null;
@@ -472,7 +511,8 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
 
   resume(): void {
     this.paused = false;
-    this.socket?.resume();
+    // Reading held back for the extension pipeline resumes when that drains.
+    if (!this.pipelinePaused) this.socket?.resume();
   }
 
   get isPaused(): boolean {
@@ -516,6 +556,10 @@ function controlPayload(payload: string | Buffer, kind: string): Buffer {
   }
   return data;
 }
+
+/** Received messages inside the extension pipeline at which reading pauses, and resumes. */
+const INCOMING_PIPELINE_HIGH = 16;
+const INCOMING_PIPELINE_LOW = 4;
 
 function rsvBits(message: ExtensionMessage): number {
   return (message.rsv1 ? RSV1 : 0) | (message.rsv2 ? RSV2 : 0) | (message.rsv3 ? RSV3 : 0);

@@ -4,7 +4,9 @@
  * scanner, linear in the input (no backtracking regular expression to exploit).
  *
  * Values follow the `websocket-extensions` convention so that its plugins work unchanged: a
- * bare parameter is `true`, a numeric value a number, a repeated parameter an array.
+ * bare parameter is `true`, a numeric value a number, a repeated parameter an array. Parameters
+ * are plain objects (plugins call `params.hasOwnProperty`), every name an own property, even
+ * `__proto__`, so a header can neither reach nor change a prototype.
  */
 export type ParamValue = string | number | true;
 export type ExtensionParams = Record<string, ParamValue | ParamValue[]>;
@@ -31,7 +33,7 @@ export function parseExtensions(header: string | undefined): ExtensionOffer[] {
   do {
     scanner.skipSpace();
     const name = scanner.token();
-    const params: ExtensionParams = Object.create(null) as ExtensionParams;
+    const params: ExtensionParams = {};
     scanner.skipSpace();
     while (scanner.eat(';')) {
       scanner.skipSpace();
@@ -44,14 +46,22 @@ export function parseExtensions(header: string | undefined): ExtensionOffer[] {
         value = NUMBER.test(raw) ? Number(raw) : raw;
         scanner.skipSpace();
       }
-      const existing = params[key];
-      params[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+      // Appended in place: copying the array for each repeat would make a header of many
+      // repeats (`a; b; b; b; ...`) quadratic to parse.
+      const existing = Object.hasOwn(params, key) ? params[key] : undefined;
+      if (existing === undefined) setParam(params, key, value);
+      else if (Array.isArray(existing)) existing.push(value);
+      else setParam(params, key, [existing, value]);
     }
     offers.push({ name, params });
   } while (scanner.eat(','));
   scanner.skipSpace();
   if (!scanner.done) throw new ExtensionHeaderError(header);
   return offers;
+}
+
+function setParam(params: ExtensionParams, key: string, value: ParamValue | ParamValue[]): void {
+  Object.defineProperty(params, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function serializeExtension(name: string, params: ExtensionParams): string {

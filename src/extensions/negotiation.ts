@@ -6,7 +6,7 @@
 import { ArgumentError, HandshakeError } from '../errors.js';
 import { RSV1, RSV2, RSV3 } from '../ws-frame-parser/index.js';
 import { ExtensionHeaderError, parseExtensions, serializeExtension, type ExtensionParams } from './extension-header.js';
-import type { ClientExtensionSession, ExtensionContext, ExtensionPlugin, ExtensionSession } from './extension-plugin.js';
+import type { ClientExtensionSession, ExtensionContext, ExtensionPlugin, ExtensionSession, ServerExtensionSession } from './extension-plugin.js';
 
 export interface NegotiatedExtensions {
   /** The `Sec-WebSocket-Extensions` value sent back (server) or received (client). */
@@ -63,9 +63,19 @@ export function negotiateServer(
     const mine = offers.filter((offer) => offer.name === plugin.name).map((offer) => offer.params);
     const bits = rsvOf(plugin);
     if (mine.length === 0 || (rsv & bits) !== 0) continue;
-    const session = plugin.createServerSession(mine, context);
-    if (!session) continue;
-    accepted.push(serializeExtension(plugin.name, session.generateResponse()));
+    let session: ServerExtensionSession | null | undefined | false = null;
+    let response: string;
+    try {
+      session = plugin.createServerSession(mine, context);
+      if (!session) continue;
+      response = serializeExtension(plugin.name, session.generateResponse());
+    } catch {
+      // A plugin that cannot make sense of these offers declines them: the handshake goes on
+      // without it rather than the error escaping from the constructor (and the upgrade handler).
+      if (session) closeQuietly(session);
+      continue;
+    }
+    accepted.push(response);
     sessions.push(session);
     rsv |= bits;
   }
@@ -103,7 +113,7 @@ export function offerClient(plugins: readonly ExtensionPlugin[], context: Extens
       } catch {
         return reject('the server sent an invalid Sec-WebSocket-Extensions header');
       }
-      const sessions: ExtensionSession[] = [];
+      const chosen: Array<[number, ExtensionSession]> = [];
       const seen = new Set<string>();
       let rsv = 0;
       for (const { name, params } of responses) {
@@ -112,14 +122,30 @@ export function offerClient(plugins: readonly ExtensionPlugin[], context: Extens
         const [plugin, session] = entry!;
         const bits = rsvOf(plugin);
         if ((rsv & bits) !== 0) reject(`the server chose two extensions using the same RSV bits (${name})`);
-        if (session.activate(params) !== true) reject(`the server sent unacceptable parameters for ${name}`);
+        let accepted = false;
+        try {
+          accepted = session.activate(params) === true;
+        } catch {
+          // A plugin throwing on the response refuses it, like one returning false.
+        }
+        if (!accepted) reject(`the server sent unacceptable parameters for ${name}`);
         seen.add(name);
-        sessions.push(session);
+        chosen.push([plugins.indexOf(plugin), session]);
         rsv |= bits;
       }
       // Offered but not accepted: their sessions are not used.
       for (const [name, [, session]] of offered) if (!seen.has(name)) session.close();
+      // Outgoing messages run through the extensions in the client's order, whatever order the server answered in.
+      const sessions = chosen.sort((a, b) => a[0] - b[0]).map(([, session]) => session);
       return { header: responseHeader, sessions, rsv };
     },
   };
+}
+
+function closeQuietly(session: ExtensionSession): void {
+  try {
+    session.close();
+  } catch {
+    // Nothing more to release.
+  }
 }

@@ -72,9 +72,11 @@ function serverSession(offers: ExtensionParams[], options: PermessageDeflateOpti
       serverBits = Math.min(serverBits, offer.server_max_window_bits);
       response.server_max_window_bits = serverBits;
     }
-    let clientBits = typeof offeredClientBits === 'number' ? offeredClientBits : 15;
-    if (offeredClientBits !== undefined && options.clientMaxWindowBits !== undefined) {
-      clientBits = Math.min(clientBits, options.clientMaxWindowBits);
+    // A value in the offer is only a hint (RFC 7692 §7.1.2.2): the client is held to a window
+    // only by the response, so we inflate with a smaller window only after answering it.
+    let clientBits = 15;
+    if (offeredClientBits !== undefined && (options.clientMaxWindowBits !== undefined || typeof offeredClientBits === 'number')) {
+      clientBits = Math.min(typeof offeredClientBits === 'number' ? offeredClientBits : 15, options.clientMaxWindowBits ?? 15);
       response.client_max_window_bits = clientBits;
     }
     const codec = new DeflateCodec(codecOptions(options, context, serverBits, clientBits, serverNoContext, clientNoContext));

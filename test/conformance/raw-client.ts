@@ -21,7 +21,8 @@ export const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 export type MessageKind = 'text' | 'binary';
 
 export type ServerEvent =
-  | { type: 'message'; kind: MessageKind; data: Buffer; frames: number }
+  /** `rsv` is the RSV bits of the message's first frame (4 = RSV1: compressed with permessage-deflate). */
+  | { type: 'message'; kind: MessageKind; data: Buffer; frames: number; rsv: number }
   | { type: 'ping'; data: Buffer }
   | { type: 'pong'; data: Buffer }
   /** `code` is null when the close frame had an empty body. */
@@ -90,7 +91,7 @@ function preview(data: Buffer, kind: 'text' | 'binary' = 'binary'): string {
 export function describeEvent(ev: ServerEvent): string {
   switch (ev.type) {
     case 'message':
-      return `${ev.kind} message ${preview(ev.data, ev.kind)} in ${ev.frames} frame(s)`;
+      return `${ev.kind} message ${preview(ev.data, ev.rsv === 0 ? ev.kind : 'binary')} in ${ev.frames} frame(s)${ev.rsv !== 0 ? ` with RSV ${ev.rsv}` : ''}`;
     case 'ping':
     case 'pong':
       return `${ev.type} ${preview(ev.data)}`;
@@ -223,6 +224,13 @@ export interface ConnectOptions {
   /** Extra request headers (added verbatim). */
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** Offered in Sec-WebSocket-Extensions; the server may then answer with that header. */
+  extensions?: string;
+  /**
+   * RSV bits (4 = RSV1, 2 = RSV2, 1 = RSV3) the server may set on the first frame of a data
+   * message. Default: RSV1 when the server accepted permessage-deflate, else none.
+   */
+  allowedRsv?: number;
 }
 
 export interface HandshakeInfo {
@@ -267,7 +275,10 @@ export class RawClient {
   private wake: (() => void) | null = null;
   private readonly reader: FrameReader;
   private fragmentKind: MessageKind | null = null;
+  private fragmentRsv = 0;
   private fragments: Buffer[] = [];
+  /** RSV bits a negotiated extension lets the server set on a data message's first frame. */
+  allowedRsv = 0;
   private closeReceived = false;
   private closeSent = false;
   private tcpClosed = false;
@@ -295,6 +306,7 @@ export class RawClient {
       'Sec-WebSocket-Version: 13',
     ];
     if (options.protocols) lines.push(`Sec-WebSocket-Protocol: ${options.protocols.join(', ')}`);
+    if (options.extensions !== undefined) lines.push(`Sec-WebSocket-Extensions: ${options.extensions}`);
     for (const [name, value] of Object.entries(options.headers ?? {})) lines.push(`${name}: ${value}`);
     const request = lines.join('\r\n') + '\r\n\r\n';
 
@@ -336,7 +348,9 @@ export class RawClient {
     if ((headers['upgrade'] ?? '').toLowerCase() !== 'websocket') fail('Upgrade header is not "websocket"');
     if (!tokenList(headers['connection']).includes('upgrade')) fail('Connection header lacks the "upgrade" token');
     if (headers['sec-websocket-accept'] !== acceptFor(key)) fail(`Sec-WebSocket-Accept should be ${acceptFor(key)}`);
-    if (headers['sec-websocket-extensions'] !== undefined) fail('server selected an extension the client never offered');
+    const extensions = headers['sec-websocket-extensions'];
+    if (extensions !== undefined && options.extensions === undefined) fail('server selected an extension the client never offered');
+    client.allowedRsv = options.allowedRsv ?? (extensions !== undefined && /(^|,)\s*permessage-deflate\s*(;|,|$)/.test(extensions) ? 4 : 0);
     const selected = headers['sec-websocket-protocol'];
     if (selected !== undefined && !(options.protocols ?? []).includes(selected)) {
       fail(`server selected subprotocol ${JSON.stringify(selected)} which the client did not offer`);
@@ -376,7 +390,10 @@ export class RawClient {
     const name = `opcode ${f.opcode}`;
     if (this.closeReceived) this.violation(`server sent a frame (${name}) after its close frame`);
     if (f.masked) this.violation(`server sent a masked frame (${name}); servers must not mask`);
-    if (f.rsv !== 0) this.violation(`server set RSV bits ${f.rsv} on a frame (${name}) without a negotiated extension`);
+    if (f.rsv !== 0) {
+      if (f.opcode !== Op.TEXT && f.opcode !== Op.BINARY) this.violation(`server set RSV bits ${f.rsv} on a control or continuation frame (${name})`);
+      else if ((f.rsv & ~this.allowedRsv) !== 0) this.violation(`server set RSV bits ${f.rsv} on a frame (${name}) without a negotiated extension`);
+    }
     if (f.opcode >= 8) {
       if (!f.fin) this.violation(`server sent a fragmented control frame (${name})`);
       if (f.payload.length > 125) this.violation(`server sent a ${f.payload.length}-byte control frame (${name})`);
@@ -397,6 +414,7 @@ export class RawClient {
           this.fragments = [];
         }
         this.fragmentKind = f.opcode === Op.TEXT ? 'text' : 'binary';
+        this.fragmentRsv = f.rsv;
         this.fragments.push(f.payload);
         if (f.fin) this.finishMessage();
         return;
@@ -427,10 +445,12 @@ export class RawClient {
     const data = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
     const kind = this.fragmentKind!;
     const frames = this.fragments.length;
+    const rsv = this.fragmentRsv;
     this.fragmentKind = null;
     this.fragments = [];
-    if (kind === 'text' && !isValidUtf8(data)) this.violation('server sent a text message that is not valid UTF-8');
-    this.emit({ type: 'message', kind, data, frames });
+    // A transformed (compressed) payload is text only once the extension has undone it.
+    if (kind === 'text' && rsv === 0 && !isValidUtf8(data)) this.violation('server sent a text message that is not valid UTF-8');
+    this.emit({ type: 'message', kind, data, frames, rsv });
   }
 
   /** Events received so far, one per line (for failure messages). */

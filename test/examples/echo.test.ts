@@ -10,11 +10,12 @@ import WS from 'ws';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createEchoServer } = require('../../examples/echo/app.js') as { createEchoServer(): import('node:http').Server };
 
-function roundTrip(url: string, messages: Array<string | Buffer>): Promise<Array<[string, boolean]>> {
+function roundTrip(url: string, messages: Array<string | Buffer>, extensions?: (negotiated: string) => void): Promise<Array<[string, boolean]>> {
   return new Promise((resolve, reject) => {
-    const client = new WS(url);
+    const client = new WS(url, { perMessageDeflate: { threshold: 0 } });
     const got: Array<[string, boolean]> = [];
     client.on('error', reject);
+    client.on('upgrade', (response) => extensions?.(response.headers['sec-websocket-extensions'] ?? ''));
     client.on('open', () => messages.forEach((m) => client.send(m)));
     client.on('message', (data, isBinary) => {
       got.push([data.toString(), isBinary]);
@@ -29,11 +30,16 @@ test('the echo app echoes text and binary on any path and serves plain HTTP', as
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   try {
-    const echoed = await roundTrip(`ws://127.0.0.1:${port}/any/path?x=1`, ['hello', Buffer.from('bytes')]);
+    let negotiated = '';
+    const big = 'compress me '.repeat(1000);
+    const echoed = await roundTrip(`ws://127.0.0.1:${port}/any/path?x=1`, ['hello', Buffer.from('bytes'), big], (header) => (negotiated = header));
     expect(echoed).toEqual([
       ['hello', false],
       ['bytes', true],
+      [big, false],
     ]);
+    // permessageDeflate() is on: ws's default offer is accepted as is.
+    expect(negotiated).toBe('permessage-deflate');
     const response = await fetch(`http://127.0.0.1:${port}/`);
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/echo server/);
@@ -66,7 +72,9 @@ describe('npm run example:echo', () => {
       });
       child!.on('exit', (code) => reject(new Error(`example exited with ${code}: ${output}`)));
     });
-    expect(await roundTrip(`ws://127.0.0.1:${port}/`, ['ping'])).toEqual([['ping', false]]);
+    let negotiated = '';
+    expect(await roundTrip(`ws://127.0.0.1:${port}/`, ['ping'], (header) => (negotiated = header))).toEqual([['ping', false]]);
+    expect(negotiated).toBe('permessage-deflate');
     const exited = new Promise((resolve) => child!.on('exit', resolve));
     stop();
     await exited;
