@@ -121,7 +121,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     s.on('close', socketOnClose);
     s.on('end', socketOnEnd);
     s.on('drain', socketOnDrain);
-    this.writer = new WriteBatcher(s, (accepted) => this.afterFlush(accepted));
+    this.writer = new WriteBatcher(s, this);
     this.parser = new FrameParser(this, {
       role: this.role,
       allowedRsv: this.extensionRsv,
@@ -243,7 +243,8 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     return false;
   }
 
-  private afterFlush(accepted: boolean): void {
+  /** @internal */
+  afterFlush(accepted: boolean): void {
     // While connecting only the handshake is flushed; the queued sends are still to go.
     if (accepted && this.needDrain && this.readyState !== ReadyState.CONNECTING) {
       this.needDrain = false;

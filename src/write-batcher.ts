@@ -22,6 +22,11 @@ function flushAll(): void {
   for (const batcher of batch) batcher.flush();
 }
 
+/** The batcher's owner, told after each flush (an object, not a closure: one less allocation per connection). */
+export interface FlushListener {
+  afterFlush(accepted: boolean): void;
+}
+
 export class WriteBatcher {
   private segments: Buffer[] = [];
   /** The open segment, when it is the tail of the current slab. */
@@ -32,10 +37,10 @@ export class WriteBatcher {
   /** Bytes handed to the batcher and not yet given to the socket. */
   pendingBytes = 0;
 
-  /** `onFlushed(accepted)` runs after each flush with the socket's `write` result. */
+  /** `owner.afterFlush(accepted)` runs after each flush with the socket's `write` result. */
   constructor(
     private readonly socket: Duplex,
-    private readonly onFlushed: (accepted: boolean) => void,
+    private readonly owner: FlushListener,
   ) {}
 
   /**
@@ -92,7 +97,7 @@ export class WriteBatcher {
       accepted = socket.write(segments[segments.length - 1]);
       socket.uncork();
     }
-    this.onFlushed(accepted);
+    this.owner.afterFlush(accepted);
   }
 
   /** Drops everything not yet written (the socket is gone). */

@@ -64,7 +64,9 @@ export class FrameParser {
   allowedRsv: number;
 
   /** Header bytes cut by a chunk boundary. */
-  private readonly spill = new Uint8Array(MAX_HEADER);
+  // Buffers a connection needs only now and then are made on first use: an idle connection
+  // holds none of them.
+  private spill: Uint8Array | null = null;
   private spillLength = 0;
 
   // The frame being read.
@@ -72,7 +74,8 @@ export class FrameParser {
   private opcode = 0;
   private frameLength = 0;
   private remaining = 0;
-  private readonly maskKey = new Uint8Array(4);
+  /** The frame's masking key, its four bytes packed in one number. */
+  private maskWord = 0;
   private masked = false;
   private zeroMask = false;
 
@@ -81,12 +84,12 @@ export class FrameParser {
   private messageRsv = 0;
   private messageLength = 0;
   private fragments = 0;
-  private readonly pieces: ChunkList;
+  private chunkList: ChunkList | null = null;
   private readonly utf8: Utf8Validator;
   private validateText = false;
 
   /** Control frame payloads cut by a chunk boundary. */
-  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD);
+  private control: Uint8Array | null = null;
   private controlLength = 0;
 
   constructor(private readonly sink: FrameSink, options: FrameParserOptions) {
@@ -95,7 +98,7 @@ export class FrameParser {
     this.maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
     this.allowedRsv = options.allowedRsv ?? 0;
     this.allocate = options.allocate ?? newBytes;
-    this.pieces = new ChunkList(this.allocate);
+
     this.utf8 = new Utf8Validator(options.isUtf8 ?? null);
   }
 
@@ -107,7 +110,7 @@ export class FrameParser {
   /** Ends parsing; later input is ignored and buffered pieces are released. */
   stop(): void {
     this.state = State.Stopped;
-    this.pieces.clear();
+    this.chunkList = null;
   }
 
   push(chunk: Uint8Array): void {
@@ -131,11 +134,11 @@ export class FrameParser {
         this.parseHeader(chunk, pos);
         return pos + size;
       }
-      this.spill.set(chunk.subarray(pos, end), 0);
+      (this.spill ??= new Uint8Array(MAX_HEADER)).set(chunk.subarray(pos, end), 0);
       this.spillLength = end - pos;
       return end;
     }
-    const spill = this.spill;
+    const spill = this.spill!;
     if (this.spillLength < 2) spill[this.spillLength++] = chunk[pos++]!;
     if (this.spillLength < 2) return pos;
     const size = headerSize(spill[1]!);
@@ -210,13 +213,9 @@ export class FrameParser {
     this.opcode = opcode;
     this.masked = masked;
     if (masked) {
-      const key = this.maskKey;
-      key[0] = bytes[offset]!;
-      key[1] = bytes[offset + 1]!;
-      key[2] = bytes[offset + 2]!;
-      key[3] = bytes[offset + 3]!;
+      this.maskWord = readUint32(bytes, offset);
       // XOR with an all-zero key changes nothing (some clients mask with zeros on purpose).
-      this.zeroMask = (key[0]! | key[1]! | key[2]! | key[3]!) === 0;
+      this.zeroMask = this.maskWord === 0;
     }
     this.frameLength = this.remaining = length;
     this.controlLength = 0;
@@ -227,16 +226,17 @@ export class FrameParser {
   private readPayload(chunk: Uint8Array, pos: number, end: number): number {
     const take = Math.min(this.remaining, end - pos);
     const piece = chunk.subarray(pos, pos + take);
-    if (this.masked && !this.zeroMask) unmaskInPlace(piece, this.maskKey, this.frameLength - this.remaining);
+    if (this.masked && !this.zeroMask) unmaskInPlace(piece, keyBytes(this.maskWord), this.frameLength - this.remaining);
     this.remaining -= take;
 
     if (isControlOpcode(this.opcode)) {
       if (this.remaining === 0 && this.controlLength === 0) {
         this.endFrame(piece);
       } else {
-        this.control.set(piece, this.controlLength);
+        const control = (this.control ??= new Uint8Array(MAX_CONTROL_PAYLOAD));
+        control.set(piece, this.controlLength);
         this.controlLength += take;
-        if (this.remaining === 0) this.endFrame(this.control.subarray(0, this.controlLength));
+        if (this.remaining === 0) this.endFrame(control.subarray(0, this.controlLength));
       }
       return pos + take;
     }
@@ -246,7 +246,7 @@ export class FrameParser {
       return end;
     }
     // Fast path: a whole single-frame message within one chunk is delivered as a view.
-    if (this.remaining === 0 && this.fin && this.pieces.byteLength === 0) {
+    if (this.remaining === 0 && this.fin && this.bufferedLength === 0) {
       this.endFrame(piece);
     } else {
       this.pieces.append(piece);
@@ -274,7 +274,7 @@ export class FrameParser {
       this.fail(FailureCode.INVALID_UTF8, 'text message ends inside a UTF-8 sequence');
       return;
     }
-    const data = payload !== null && this.pieces.byteLength === 0 ? payload : this.takePieces(payload);
+    const data = payload !== null && this.bufferedLength === 0 ? payload : this.takePieces(payload);
     const isText = this.messageOpcode === Opcode.TEXT;
     const rsv = this.messageRsv;
     this.messageOpcode = 0;
@@ -282,9 +282,22 @@ export class FrameParser {
     this.sink.onMessage(data, isText, rsv);
   }
 
+  /** Bytes of the current message held in the chunk list. */
+  private get bufferedLength(): number {
+    return this.chunkList === null ? 0 : this.chunkList.byteLength;
+  }
+
+  private get pieces(): ChunkList {
+    return (this.chunkList ??= new ChunkList(this.allocate));
+  }
+
   private takePieces(last: Uint8Array | null): Uint8Array {
     if (last !== null) this.pieces.append(last);
-    return this.pieces.byteLength === 0 ? EMPTY : this.pieces.take();
+    if (this.bufferedLength === 0) return EMPTY;
+    const message = this.pieces.take();
+    // The list (and its carry buffer) goes with the message: an idle connection keeps nothing.
+    this.chunkList = null;
+    return message;
   }
 
   private endClose(body: Uint8Array): void {
@@ -320,6 +333,17 @@ function readUint32(bytes: Uint8Array, at: number): number {
 }
 
 /** Control payloads assembled in the shared scratch buffer are copied out before delivery. */
-function copyControl(payload: Uint8Array, scratch: Uint8Array): Uint8Array {
-  return payload.buffer === scratch.buffer ? payload.slice() : payload;
+function copyControl(payload: Uint8Array, scratch: Uint8Array | null): Uint8Array {
+  return scratch !== null && payload.buffer === scratch.buffer ? payload.slice() : payload;
+}
+
+/** One scratch key for every parser: unmasking reads it synchronously, right after it is filled. */
+const scratchKey = new Uint8Array(4);
+
+function keyBytes(word: number): Uint8Array {
+  scratchKey[0] = word >>> 24;
+  scratchKey[1] = (word >>> 16) & 0xff;
+  scratchKey[2] = (word >>> 8) & 0xff;
+  scratchKey[3] = word & 0xff;
+  return scratchKey;
 }
