@@ -20,7 +20,8 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 export type MessageKind = 'text' | 'binary';
 
 export type ClientFrameEvent =
-  | { type: 'message'; kind: MessageKind; data: Buffer; frames: number }
+  /** `rsv` is the RSV bits of the message's first frame (4 = RSV1, e.g. permessage-deflate). */
+  | { type: 'message'; kind: MessageKind; data: Buffer; frames: number; rsv: number }
   | { type: 'ping'; data: Buffer }
   | { type: 'pong'; data: Buffer }
   /** `code` is null when the close frame had an empty body. */
@@ -197,6 +198,12 @@ export class RawPeer {
   private closeSent = false;
   private tcpClosed = false;
   private previousKey: Buffer | null = null;
+  private fragmentRsv = 0;
+  /**
+   * RSV bits a negotiated extension lets the client set on the first frame of a data message
+   * (4 = RSV1 for permessage-deflate); anywhere else, and any other bit, is still a violation.
+   */
+  allowedRsv = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -242,7 +249,15 @@ export class RawPeer {
       if (this.previousKey !== null && this.previousKey.equals(f.key)) this.violation(`client reused the mask key of its previous frame (${name})`);
       this.previousKey = f.key;
     }
-    if (f.rsv !== 0) this.violation(`client set RSV bits ${f.rsv} (${name}) without an extension`);
+    const firstDataFrame = f.opcode === Op.TEXT || f.opcode === Op.BINARY;
+    const unexpectedRsv = firstDataFrame ? f.rsv & ~this.allowedRsv : f.rsv;
+    if (unexpectedRsv !== 0) {
+      this.violation(
+        this.allowedRsv === 0 || !firstDataFrame
+          ? `client set RSV bits ${f.rsv} (${name}) without an extension`
+          : `client set RSV bits ${f.rsv} (${name}) beyond the negotiated ${this.allowedRsv}`,
+      );
+    }
     if (f.opcode >= 8) {
       if (!f.fin) this.violation(`client sent a fragmented control frame (${name})`);
       if (f.payload.length > 125) this.violation(`client sent a ${f.payload.length}-byte control frame (${name})`);
@@ -260,6 +275,7 @@ export class RawPeer {
           this.fragments = [];
         }
         this.fragmentKind = f.opcode === Op.TEXT ? 'text' : 'binary';
+        this.fragmentRsv = f.rsv;
         this.fragments.push(f.payload);
         if (f.fin) this.finishMessage();
         return;
@@ -287,10 +303,13 @@ export class RawPeer {
     const data = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
     const kind = this.fragmentKind!;
     const frames = this.fragments.length;
+    const rsv = this.fragmentRsv;
     this.fragmentKind = null;
     this.fragments = [];
-    if (kind === 'text' && !isValidUtf8(data)) this.violation('client sent a text message that is not UTF-8');
-    this.emit({ type: 'message', kind, data, frames });
+    this.fragmentRsv = 0;
+    // A compressed text message is only UTF-8 once inflated; whoever negotiated the extension checks it.
+    if (kind === 'text' && (rsv & 4) === 0 && !isValidUtf8(data)) this.violation('client sent a text message that is not UTF-8');
+    this.emit({ type: 'message', kind, data, frames, rsv });
   }
 
   history(): string {
@@ -573,6 +592,8 @@ export interface ConnectOptions {
   responseHeaders?: string[];
   /** Bytes written right after the 101, in the same write. */
   afterResponse?: Buffer;
+  /** RawPeer.allowedRsv for this connection (4 when the 101 agrees to permessage-deflate). */
+  allowedRsv?: number;
 }
 
 export interface Connection {
@@ -663,6 +684,7 @@ export function useClientHarness(): ClientHarness {
     async connect(options = {}) {
       const { socket, request, rest, client } = await harness.accept(options);
       const peer = new RawPeer(socket, request, rest);
+      peer.allowedRsv = options.allowedRsv ?? 0;
       const response = [
         'HTTP/1.1 101 Switching Protocols',
         'Upgrade: websocket',
