@@ -81,6 +81,17 @@ export class WriteBatcher {
 
   flush(): void {
     this.scheduled = false;
+    const open = this.openSlab;
+    if (this.segments.length === 0) {
+      // The common turn: one run of frames in one slab, written as one buffer, no list made.
+      if (open === null) return;
+      this.openSlab = null;
+      this.pendingBytes = 0;
+      const socket = this.socket;
+      if (socket.destroyed || !socket.writable) return;
+      this.owner.afterFlush(socket.write(open.subarray(this.openStart, this.openEnd)));
+      return;
+    }
     this.closeSegment();
     const segments = this.segments;
     if (segments.length === 0) return;
