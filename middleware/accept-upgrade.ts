@@ -4,7 +4,7 @@
  * error for the framework's own error handling.
  */
 import type { IncomingMessage } from 'node:http';
-import { WebSocket, type WebSocketOptions } from '../src/index.js';
+import { CloseCode, WebSocket, type WebSocketOptions } from '../src/index.js';
 import { claimUpgrade } from './upgrade-context.js';
 
 export interface WebSocketMiddlewareOptions extends WebSocketOptions {
@@ -12,8 +12,6 @@ export interface WebSocketMiddlewareOptions extends WebSocketOptions {
   protocols?: readonly string[];
 }
 
-/** RFC 6455 §7.4.1: the server met a condition that kept it from fulfilling the request. */
-const INTERNAL_ERROR = 1011;
 
 /** The open (or refused) socket, or null when the request is not an upgrade this middleware can take. */
 export function acceptUpgrade(request: IncomingMessage, options: WebSocketMiddlewareOptions): WebSocket | null {
@@ -26,9 +24,9 @@ export function acceptUpgrade(request: IncomingMessage, options: WebSocketMiddle
   return ws;
 }
 
-/** A handler failed: the socket closes with 1011 and the error goes on to the framework. */
+/** A handler failed: the socket closes with 1011 (RFC 6455 §7.4.1, internal error) and the error goes on to the framework. */
 export function handlerFailed(ws: WebSocket): void {
-  ws.closeWithStatus(INTERNAL_ERROR);
+  ws.closeWithStatus(CloseCode.INTERNAL_ERROR);
 }
 
 /** Runs the handler; `onError` receives what it threw or rejected with, after the socket was closed. */

@@ -8,6 +8,7 @@ import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { ConnectionError } from './errors.js';
+import { basicCredentials } from './handshake/basic-credentials.js';
 import { headerLines, type HeaderValues } from './handshake/custom-headers.js';
 
 export interface ProxyOptions {
@@ -89,10 +90,8 @@ export function openTunnel(target: URL, proxy: ProxyOptions, options: TunnelOpti
   const port = target.port || (target.protocol === 'wss:' ? '443' : '80');
   const authority = `${target.hostname}:${port}`;
   const headers: Record<string, string | number | readonly string[]> = { Host: authority };
-  if (origin.username !== '' || origin.password !== '') {
-    const credentials = `${decodeURIComponent(origin.username)}:${decodeURIComponent(origin.password)}`;
-    headers['Proxy-Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
-  }
+  const credentials = basicCredentials(origin);
+  if (credentials !== null) headers['Proxy-Authorization'] = credentials;
   headerLines(proxy.headers);
   Object.assign(headers, proxy.headers);
   const secure = origin.protocol === 'https:';

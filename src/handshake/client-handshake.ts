@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HandshakeError } from '../errors.js';
+import { ArgumentError, HandshakeError } from '../errors.js';
 import { acceptKey } from './accept-key.js';
+import { basicCredentials } from './basic-credentials.js';
 import { hasToken, headerTokens, TOKEN } from './header-tokens.js';
-import { ArgumentError } from '../errors.js';
 
 export const ClientHandshakeCode = {
   STATUS: 'WS_ERR_HANDSHAKE_STATUS',
@@ -34,10 +34,8 @@ export function clientHandshake(url: URL, protocols: readonly string[], extensio
   };
   if (protocols.length > 0) headers['Sec-WebSocket-Protocol'] = protocols.join(', ');
   if (extensionOffer !== '') headers['Sec-WebSocket-Extensions'] = extensionOffer;
-  if (url.username !== '' || url.password !== '') {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    headers.Authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-  }
+  const credentials = basicCredentials(url);
+  if (credentials !== null) headers.Authorization = credentials;
   return { key, headers };
 }
 
