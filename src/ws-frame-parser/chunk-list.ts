@@ -58,14 +58,22 @@ export class ChunkList {
       if (this.lastIsCarry) this.carry = null;
     } else {
       result = this.allocate(this.byteLength);
-      let offset = 0;
-      for (const piece of pieces) {
-        result.set(piece, offset);
-        offset += piece.length;
-      }
+      this.takeInto(result);
+      return result;
     }
     this.clear();
     return result;
+  }
+
+  /** Copies the pieces to the start of `target` (at least `byteLength` long), empties the list and returns how many bytes it copied. */
+  takeInto(target: Uint8Array): number {
+    let offset = 0;
+    for (const piece of this.pieces) {
+      target.set(piece, offset);
+      offset += piece.length;
+    }
+    this.clear();
+    return offset;
   }
 
   clear(): void {

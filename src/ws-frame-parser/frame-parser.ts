@@ -9,7 +9,7 @@
 import { ChunkList, type Allocate } from './chunk-list.js';
 import { isValidWireCloseCode, CloseCode } from './close-codes.js';
 import { failure, FailureCode, type FrameFailure } from './failure.js';
-import { unmaskInPlace } from './mask.js';
+import { maskInto, unmaskInPlace } from './mask.js';
 import { isControlOpcode, isKnownOpcode, MAX_CONTROL_PAYLOAD, Opcode, RSV1, RSV2, RSV3 } from './opcodes.js';
 import { Utf8Validator, type Utf8BulkCheck } from './utf8-validator.js';
 
@@ -51,6 +51,14 @@ const enum State {
 const MAX_HEADER = 14;
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A single-frame message at least this long gets its own buffer once a quarter of it has
+ * arrived; the rest is unmasked straight into it instead of being kept in pieces and joined at
+ * the end. Waiting for the quarter means a peer can make the parser hold at most four times
+ * what it actually sent, never what a header merely announces.
+ */
+const RESERVE_MIN = 16384;
+
 function newBytes(size: number): Uint8Array {
   return new Uint8Array(size);
 }
@@ -85,6 +93,9 @@ export class FrameParser {
   private messageLength = 0;
   private fragments = 0;
   private chunkList: ChunkList | null = null;
+  /** The whole message's buffer once it is reserved (see RESERVE_MIN), and how much of it is filled. */
+  private reserved: Uint8Array | null = null;
+  private reservedLength = 0;
   private readonly utf8: Utf8Validator;
   private validateText = false;
 
@@ -111,6 +122,7 @@ export class FrameParser {
   stop(): void {
     this.state = State.Stopped;
     this.chunkList = null;
+    this.reserved = null;
   }
 
   push(chunk: Uint8Array): void {
@@ -226,8 +238,20 @@ export class FrameParser {
   private readPayload(chunk: Uint8Array, pos: number, end: number): number {
     const take = Math.min(this.remaining, end - pos);
     const piece = chunk.subarray(pos, pos + take);
-    if (this.masked && !this.zeroMask) unmaskInPlace(piece, keyBytes(this.maskWord), this.frameLength - this.remaining);
+    // Only the key phase matters; `& 3` keeps it a small integer even for lengths past 2^31.
+    const phase = (this.frameLength - this.remaining) & 3;
     this.remaining -= take;
+
+    if (this.reserved === null && this.remaining > 0 && this.frameLength >= RESERVE_MIN && this.fin && this.fragments === 1) {
+      // A quarter of the message is here (counting this piece): give it its own buffer.
+      if ((this.frameLength - this.remaining) * 4 >= this.frameLength) this.reserve();
+    }
+    if (this.reserved !== null) {
+      this.readIntoReserved(piece, phase);
+      return pos + take;
+    }
+
+    if (this.masked && !this.zeroMask) unmaskInPlace(piece, keyBytes(this.maskWord), phase);
 
     if (isControlOpcode(this.opcode)) {
       if (this.remaining === 0 && this.controlLength === 0) {
@@ -253,6 +277,29 @@ export class FrameParser {
       if (this.remaining === 0) this.endFrame(null);
     }
     return pos + take;
+  }
+
+  /** Moves what arrived of the current single-frame message into a buffer of its full length. */
+  private reserve(): void {
+    const target = this.allocate(this.frameLength);
+    this.reservedLength = this.chunkList === null ? 0 : this.chunkList.takeInto(target);
+    this.chunkList = null;
+    this.reserved = target;
+  }
+
+  private readIntoReserved(piece: Uint8Array, phase: number): void {
+    const target = this.reserved!;
+    const at = this.reservedLength;
+    if (this.masked && !this.zeroMask) maskInto(piece, target, at, keyBytes(this.maskWord), phase);
+    else target.set(piece, at);
+    this.reservedLength = at + piece.length;
+    if (this.validateText && !this.utf8.push(target.subarray(at, this.reservedLength))) {
+      return this.fail(FailureCode.INVALID_UTF8, 'text message is not valid UTF-8');
+    }
+    if (this.remaining === 0) {
+      this.reserved = null;
+      this.endFrame(target);
+    }
   }
 
   /** A frame's payload is complete; `payload` is null when it went into the message's pieces. */

@@ -15,5 +15,5 @@ export { CloseCode, isValidWireCloseCode, isApplicationCloseCode } from './close
 export { Opcode, RSV1, RSV2, RSV3, MAX_CONTROL_PAYLOAD, isControlOpcode } from './opcodes.js';
 export { Utf8Validator, isUtf8Automaton } from './utf8-validator.js';
 export type { Utf8BulkCheck } from './utf8-validator.js';
-export { unmaskInPlace, maskInto } from './mask.js';
+export { unmaskInPlace, unmaskWithoutSimd, maskInto } from './mask.js';
 export type { Allocate } from './chunk-list.js';

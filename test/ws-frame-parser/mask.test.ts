@@ -3,7 +3,7 @@
  * loop, for every length, alignment and key phase; `maskInto` leaves its source alone.
  */
 import fc from 'fast-check';
-import { maskInto, unmaskInPlace } from '../../src/ws-frame-parser/index';
+import { maskInto, unmaskInPlace, unmaskWithoutSimd } from '../../src/ws-frame-parser/index';
 import { pseudoRandomBytes } from './helpers';
 
 /** §5.3: transformed-octet-i = original-octet-i XOR masking-key-octet-(i MOD 4), shifted by `phase`. */
@@ -12,6 +12,9 @@ function naiveMask(data: Uint8Array, key: Uint8Array, phase: number): Uint8Array
 }
 
 const keyArb = fc.uint8Array({ minLength: 4, maxLength: 4 });
+/** Lengths around the SIMD threshold, around one 64 KiB window, and up to several windows. */
+const longLengthArb = fc.oneof(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 65530, max: 65542 }), fc.integer({ min: 0, max: 200_000 }));
+const phaseArb = fc.integer({ min: 0, max: 3 });
 
 describe('unmaskInPlace', () => {
   it('equals the naive loop for random lengths, offsets and phases, touching nothing outside', () => {
@@ -53,6 +56,31 @@ describe('unmaskInPlace', () => {
         }
       }
     }
+  });
+
+  it.each([
+    ['as dispatched (SIMD window from 256 bytes)', unmaskInPlace],
+    ['without SIMD (the JavaScript word loop)', unmaskWithoutSimd],
+  ])('%s: equals the naive loop past the SIMD threshold and across several 64 KiB windows', (_name, unmask) => {
+    fc.assert(
+      fc.property(
+        longLengthArb,
+        fc.integer({ min: 0, max: 7 }),
+        phaseArb,
+        keyArb,
+        (length, byteOffset, phase, key) => {
+          const backing = pseudoRandomBytes(byteOffset + length + 5, length + byteOffset);
+          const before = backing.slice();
+          const data = backing.subarray(byteOffset, byteOffset + length);
+          const expected = naiveMask(data, key, phase);
+          unmask(data, key, phase);
+          expect(Buffer.from(data).equals(Buffer.from(expected))).toBe(true);
+          expect(backing.subarray(0, byteOffset)).toEqual(before.subarray(0, byteOffset));
+          expect(backing.subarray(byteOffset + length)).toEqual(before.subarray(byteOffset + length));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('phase counts payload bytes already seen: any phase equals its value mod 4', () => {
@@ -128,6 +156,26 @@ describe('maskInto', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('with a phase, equals the naive loop for sizes up to several 64 KiB windows', () => {
+    fc.assert(
+      fc.property(
+        longLengthArb,
+        fc.integer({ min: 0, max: 9 }),
+        phaseArb,
+        keyArb,
+        (length, offset, phase, key) => {
+          const source = pseudoRandomBytes(length, length + 7);
+          const target = new Uint8Array(offset + length + 3).fill(0xa5);
+          maskInto(source, target, offset, key, phase);
+          expect(Buffer.from(target.subarray(offset, offset + length)).equals(Buffer.from(naiveMask(source, key, phase)))).toBe(true);
+          expect(target.subarray(0, offset).every((b) => b === 0xa5)).toBe(true);
+          expect(target.subarray(offset + length).every((b) => b === 0xa5)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 

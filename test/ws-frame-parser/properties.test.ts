@@ -55,10 +55,13 @@ const payloadArb: fc.Arbitrary<{ opcode: typeof Opcode.TEXT | typeof Opcode.BINA
   { weight: 4, arbitrary: fc.record({ opcode: fc.constant(Opcode.BINARY), payload: fc.uint8Array({ maxLength: 300 }) }) },
   // Now and then big enough for 16-bit lengths and for pieces kept by reference.
   { weight: 1, arbitrary: fc.record({ opcode: fc.constant(Opcode.BINARY), payload: fc.integer({ min: 4000, max: 9000 }).map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + (n & 7)) & 0xff)) }) },
+  // Now and then long enough (16 KiB+) for a single-frame message to get its own buffer part way.
+  { weight: 1, arbitrary: fc.record({ opcode: fc.constant(Opcode.BINARY), payload: fc.integer({ min: 16384, max: 70000 }).map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + (n & 5)) & 0xff)) }) },
+  { weight: 1, arbitrary: fc.record({ opcode: fc.constant(Opcode.TEXT), payload: fc.integer({ min: 4000, max: 9000 }).map((n) => encoder.encode('aé€😀'.repeat(n))) }) },
 );
 
 const dataArb: fc.Arbitrary<DataItem> = fc
-  .tuple(payloadArb, fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 5000 })), fc.array(fc.record({ after: fc.nat(), frame: controlArb }), { maxLength: 3 }))
+  .tuple(payloadArb, fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 5000 }), fc.constant(1 << 20)), fc.array(fc.record({ after: fc.nat(), frame: controlArb }), { maxLength: 3 }))
   .map(([{ opcode, payload }, fragmentSize, interleaved]) => ({ kind: 'data' as const, opcode, payload, fragmentSize, interleaved }));
 
 const conversationArb: fc.Arbitrary<Conversation> = fc.record({
