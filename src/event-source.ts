@@ -13,7 +13,6 @@ import { responseHeaders } from './sse/response-headers.js';
 import { ResponseStream, type EventSourceResponse, type WriteOutcome } from './sse/response-stream.js';
 import {
   acceptsEventStream,
-  isHttp11,
   lastEventIdOf,
   requestUrl,
   type EventSourceRequest,
@@ -62,7 +61,7 @@ export class EventSource extends EventSourceEventTarget {
     super();
     // Everything that can throw runs before the first byte is written.
     const resolved = resolveOptions(options);
-    const headers = responseHeaders({ keepAlive: isHttp11(request), headers: options.headers });
+    const headers = responseHeaders({ headers: options.headers });
     const preamble = resolved.retry === undefined ? COMMENT : formatRetry(resolved.retry);
     if (response.headersSent) {
       throw new ArgumentError('the response was already started: an event stream needs a fresh response', 'ERR_HEADERS_SENT');

@@ -64,14 +64,6 @@ export function requestUrl(request: EventSourceRequest): string {
   return `${scheme}://${host}${request.originalUrl ?? request.url ?? '/'}`;
 }
 
-/**
- * HTTP/1.1 exactly: the only version where `Connection: keep-alive` belongs. HTTP/1.0 ends this
- * body by closing the connection, and HTTP/2 forbids connection-specific headers (RFC 9113 §8.2.2).
- */
-export function isHttp11(request: EventSourceRequest): boolean {
-  return request.httpVersionMajor === 1 && request.httpVersionMinor === 1;
-}
-
 function headerString(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

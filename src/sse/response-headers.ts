@@ -11,14 +11,12 @@ export type ResponseHeaders = Record<string, string | string[]>;
 
 /**
  * Headers the stream owns. `Content-Type` must be `text/event-stream` or the browser fails the
- * connection for good (WHATWG HTML §9.2.3); length and transfer coding are the server's to frame
- * the never-ending body; `Connection` is hop-by-hop and forbidden in HTTP/2.
+ * connection for good (WHATWG HTML §9.2.3); length, transfer coding and `Connection` are the
+ * server's to frame the never-ending body (see `ResponseStream.open`).
  */
 const OWNED = new Set(['content-type', 'content-length', 'transfer-encoding', 'connection', 'content-encoding']);
 
 export interface HeadOptions {
-  /** `Connection: keep-alive` is sent on HTTP/1.1 only: HTTP/1.0 ends the body by closing, HTTP/2 forbids it. */
-  keepAlive: boolean;
   headers?: HeaderValues;
 }
 
@@ -31,7 +29,6 @@ export function responseHeaders(options: HeadOptions): ResponseHeaders {
     // nginx buffers proxied responses unless told not to.
     'X-Accel-Buffering': 'no',
   };
-  if (options.keepAlive) headers['Connection'] = 'keep-alive';
   if (options.headers === undefined) return headers;
   const defaults = new Map(Object.keys(headers).map((name) => [name.toLowerCase(), name]));
   for (const [name, raw] of Object.entries(options.headers)) {

