@@ -576,15 +576,19 @@ async function main() {
     let names = Object.keys(SERVER_SETS[set]);
     if (mode === 'smoke') names = ['hatchway', 'ws'];
     if (wanted) names = names.filter((n) => wanted.includes(n));
-    if (set === 'ws') names.push(...Object.keys(variants));
+    names.push(...Object.keys(variantDirs));
     return names;
   };
-  const variants = {};
+  // A variant is another hatchway build run as one more server: in the SSE set as a Channel.
+  const VARIANT_IMPL = { ws: 'hatchway', sse: 'sse-hatchway-channel', deflate: 'hatchway-deflate' };
+  const variantDirs = {};
   for (const v of flags.variant ?? []) {
     const [name, dir] = v.split('=');
-    variants[name] = { label: `hatchway [${name}]`, impl: 'hatchway', hatchwayDir: path.resolve(dir) };
+    variantDirs[name] = path.resolve(dir);
   }
-  const specOf = (set, name) => SERVER_SETS[set][name] ?? variants[name];
+  const specOf = (set, name) =>
+    SERVER_SETS[set][name] ??
+    (variantDirs[name] === undefined ? undefined : { label: `hatchway [${name}]`, impl: VARIANT_IMPL[set], hatchwayDir: variantDirs[name] });
 
   // bufferutil must load for the "with" rows to mean anything.
   const hasBufferutil = spawnSync(process.execPath, ['-e', "require('bufferutil')"], { cwd: ROOT }).status === 0;
