@@ -3,14 +3,17 @@
  * small payloads copied after it (and masked there for a client), large binary payloads
  * queued by reference so that they are never copied.
  */
-import { frameHeaderLength, unmaskInPlace, writeFrameHeader } from './ws-frame-parser/index.js';
+import { frameHeaderLength, unmaskInPlace, writeFrameHeader, type FrameFields } from './ws-frame-parser/index.js';
 import { randomMask } from './mask-source.js';
+import { copyRemembered, rememberedLength, rememberText } from './text-memo.js';
 import type { WriteBatcher } from './write-batcher.js';
 
 /** Binary payloads up to this size are copied into the batch; a separate write costs more. */
 const INLINE_LIMIT = 4 * 1024;
 
 const maskKey = new Uint8Array(4);
+/** Filled in for each frame: no object per frame. */
+const fields: FrameFields = { opcode: 0, fin: true, rsv: 0 };
 
 export function writeFrame(
   writer: WriteBatcher,
@@ -21,23 +24,34 @@ export function writeFrame(
   fin = true,
 ): void {
   const isString = typeof data === 'string';
-  const length = isString ? Buffer.byteLength(data) : data.length;
+  const remembered = isString ? rememberedLength(data) : -1;
+  const length = remembered >= 0 ? remembered : isString ? Buffer.byteLength(data) : data.length;
   const headerLength = frameHeaderLength(length, masked);
   let key: Uint8Array | null = null;
   if (masked) {
     randomMask(maskKey);
     key = maskKey;
   }
-  const fields = { opcode, fin, rsv };
+  fields.opcode = opcode;
+  fields.fin = fin;
+  fields.rsv = rsv;
   if (isString || masked || length <= INLINE_LIMIT) {
-    const [buffer, at] = writer.reserve(headerLength + length);
+    const at = writer.reserve(headerLength + length);
+    const buffer = writer.target;
     const offset = writeFrameHeader(buffer, at, fields, length, key);
-    if (isString) buffer.write(data, offset, length, 'utf8');
-    else data.copy(buffer, offset);
+    if (remembered >= 0) {
+      copyRemembered(buffer, offset);
+    } else if (isString) {
+      buffer.write(data, offset, length, 'utf8');
+      // Masked bytes are not the text's encoding.
+      if (key === null) rememberText(data, buffer, offset, offset + length);
+    } else {
+      data.copy(buffer, offset);
+    }
     if (key !== null && length > 0) unmaskInPlace(buffer.subarray(offset, offset + length), key);
   } else {
-    const [buffer, at] = writer.reserve(headerLength);
-    writeFrameHeader(buffer, at, fields, length, null);
+    const at = writer.reserve(headerLength);
+    writeFrameHeader(writer.target, at, fields, length, null);
     writer.push(data);
   }
 }
@@ -45,6 +59,6 @@ export function writeFrame(
 /** Raw text (an HTTP handshake) ahead of any frame. */
 export function writeLatin1(writer: WriteBatcher, text: string): void {
   const length = Buffer.byteLength(text, 'latin1');
-  const [buffer, at] = writer.reserve(length);
-  buffer.write(text, at, length, 'latin1');
+  const at = writer.reserve(length);
+  writer.target.write(text, at, length, 'latin1');
 }

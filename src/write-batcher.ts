@@ -43,17 +43,21 @@ export class WriteBatcher {
     private readonly owner: FlushListener,
   ) {}
 
+  /** The buffer of the last `reserve`. */
+  target: Buffer = slab;
+
   /**
-   * Room for `size` bytes, returned as the buffer and the offset to write at. The bytes
-   * must be written before control returns to the event loop.
+   * Room for `size` bytes: returns the offset to write at in `target`. The bytes must be
+   * written before control returns to the event loop.
    */
-  reserve(size: number): [Buffer, number] {
+  reserve(size: number): number {
     if (SLAB_SIZE - slabUsed < size) {
       this.closeSegment();
       if (size > SLAB_SIZE / 4) {
         const own = Buffer.allocUnsafe(size);
         this.push(own);
-        return [own, 0];
+        this.target = own;
+        return 0;
       }
       slab = Buffer.allocUnsafe(SLAB_SIZE);
       slabUsed = 0;
@@ -68,7 +72,8 @@ export class WriteBatcher {
     this.openEnd = slabUsed;
     this.pendingBytes += size;
     this.schedule();
-    return [slab, offset];
+    this.target = slab;
+    return offset;
   }
 
   /** Queues a buffer by reference, after everything reserved so far. It must not change until written. */

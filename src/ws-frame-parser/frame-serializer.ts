@@ -57,7 +57,10 @@ export function writeFrameHeader(
     offset += 10;
   }
   if (maskKey !== null) {
-    target.set(maskKey.subarray(0, 4), offset);
+    target[offset] = maskKey[0]!;
+    target[offset + 1] = maskKey[1]!;
+    target[offset + 2] = maskKey[2]!;
+    target[offset + 3] = maskKey[3]!;
     offset += 4;
   }
   return offset;
