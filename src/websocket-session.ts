@@ -21,7 +21,7 @@ import {
   type FrameSink,
 } from './ws-frame-parser/index.js';
 import { ArgumentError, CloseArgumentError, ConnectionError, ErrorCode, ProtocolError } from './errors.js';
-import { CloseEvent, ControlEvent, ErrorEvent, MessageEvent, WebSocketEvent, type WebSocketEventMap } from './events.js';
+import { CloseEvent, ControlEvent, ErrorEvent, MessageEvent, WebSocketEvent, type MessageData, type WebSocketEventMap } from './events.js';
 import { WebSocketEventTarget } from './websocket-event-target.js';
 import { Keepalive } from './keepalive.js';
 import { writeFrame, writeLatin1 } from './frame-writer.js';
@@ -33,6 +33,7 @@ import { asBuffer, toArrayBuffer } from './message-data.js';
 import { validateSessionOptions, type SessionOptions } from './session-options.js';
 import { WriteBatcher } from './write-batcher.js';
 import { MessageIterator } from './message-iterator.js';
+import { rememberText } from './text-memo.js';
 
 export type { SessionOptions };
 
@@ -386,7 +387,14 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   }
 
   private deliver(bytes: Buffer, isText: boolean): void {
-    const value = isText ? bytes.toString('utf8') : this.binaryType === 'arraybuffer' ? toArrayBuffer(bytes) : bytes;
+    let value: MessageData;
+    if (isText) {
+      const text = bytes.toString('utf8');
+      rememberText(text, bytes, 0, bytes.length);
+      value = text;
+    } else {
+      value = this.binaryType === 'arraybuffer' ? toArrayBuffer(bytes) : bytes;
+    }
     this.emit('message', new MessageEvent(this, value));
   }
 
