@@ -10,7 +10,10 @@ export function headerTokens(value: string | string[] | undefined): string[] {
   return tokens;
 }
 
+/** Does the list hold `wanted` (given in lower case), compared case-insensitively? */
 export function hasToken(value: string | string[] | undefined, wanted: string): boolean {
+  // The usual header is the token alone (`Upgrade: websocket`): no list to build.
+  if (typeof value === 'string' && value.length === wanted.length) return value.toLowerCase() === wanted;
   return headerTokens(value).some((token) => token.toLowerCase() === wanted);
 }
 
