@@ -96,7 +96,9 @@ export class FrameParser {
   /** The whole message's buffer once it is reserved (see RESERVE_MIN), and how much of it is filled. */
   private reserved: Uint8Array | null = null;
   private reservedLength = 0;
-  private readonly utf8: Utf8Validator;
+  /** Made with the first text message: a connection that never gets text never holds one. */
+  private utf8Validator: Utf8Validator | null = null;
+  private readonly isUtf8: Utf8BulkCheck | null;
   private validateText = false;
 
   /** Control frame payloads cut by a chunk boundary. */
@@ -110,7 +112,7 @@ export class FrameParser {
     this.allowedRsv = options.allowedRsv ?? 0;
     this.allocate = options.allocate ?? newBytes;
 
-    this.utf8 = new Utf8Validator(options.isUtf8 ?? null);
+    this.isUtf8 = options.isUtf8 ?? null;
   }
 
   /** True once a close frame or a failure ended the stream. */
@@ -325,8 +327,12 @@ export class FrameParser {
     const isText = this.messageOpcode === Opcode.TEXT;
     const rsv = this.messageRsv;
     this.messageOpcode = 0;
-    this.utf8.reset();
+    this.utf8Validator?.reset();
     this.sink.onMessage(data, isText, rsv);
+  }
+
+  private get utf8(): Utf8Validator {
+    return (this.utf8Validator ??= new Utf8Validator(this.isUtf8));
   }
 
   /** Bytes of the current message held in the chunk list. */
