@@ -36,12 +36,30 @@ const TECHNIQUES = [
     servers: ['hatchway', 'ws'],
   },
   {
-    name: 'byte-unmask',
-    what: 'word-wise unmasking (src/ws-frame-parser/mask.ts): off = byte loop',
+    name: 'no-simd-unmask',
+    what: 'unmasking through the WebAssembly SIMD window (src/ws-frame-parser/mask.ts, xor-window.ts): off = the JavaScript word loop',
     file: 'src/ws-frame-parser/mask.ts',
-    find: /const WORD_THRESHOLD = \d+;/,
-    replace: 'const WORD_THRESHOLD = Infinity;',
+    find: /const SIMD_THRESHOLD = \d+;/,
+    replace: 'const SIMD_THRESHOLD = Infinity;',
     scenarios: ['bin-16k-c10', 'bin-1m-c4'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'byte-unmask',
+    what: 'SIMD and word-wise unmasking (src/ws-frame-parser/mask.ts): off = byte loop',
+    file: 'src/ws-frame-parser/mask.ts',
+    find: /const WORD_THRESHOLD = \d+;([^]*)const SIMD_THRESHOLD = \d+;/,
+    replace: 'const WORD_THRESHOLD = Infinity;$1const SIMD_THRESHOLD = Infinity;',
+    scenarios: ['bin-16k-c10', 'bin-1m-c4'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'no-reserve',
+    what: 'a single-frame message unmasked straight into its own buffer once a quarter has arrived (src/ws-frame-parser/frame-parser.ts): off = pieces joined at the end',
+    file: 'src/ws-frame-parser/frame-parser.ts',
+    find: /const RESERVE_MIN = \d+;/,
+    replace: 'const RESERVE_MIN = Infinity;',
+    scenarios: ['bin-1m-c4'],
     servers: ['hatchway'],
   },
   {
@@ -65,8 +83,8 @@ const TECHNIQUES = [
     name: 'js-utf8',
     what: 'native buffer.isUtf8 for runs of complete code points (src/ws-frame-parser/utf8-validator.ts): off = byte automaton only',
     file: 'src/ws-frame-parser/frame-parser.ts',
-    find: 'new Utf8Validator(options.isUtf8 ?? null)',
-    replace: 'new Utf8Validator(null)',
+    find: 'this.isUtf8 = options.isUtf8 ?? null;',
+    replace: 'this.isUtf8 = null;',
     scenarios: ['echo-64-c1000x4', 'text-16k-c10'],
     servers: ['hatchway'],
   },
@@ -74,10 +92,30 @@ const TECHNIQUES = [
     name: 'no-zero-skip',
     what: 'zero-mask skip (src/ws-frame-parser/frame-parser.ts): off = XOR even with an all-zero key',
     file: 'src/ws-frame-parser/frame-parser.ts',
-    find: 'if (this.masked && !this.zeroMask) unmaskInPlace',
-    replace: 'if (this.masked) unmaskInPlace',
+    find: /if \(this\.masked && !this\.zeroMask\) /g,
+    replace: 'if (this.masked) ',
     scenarios: ['bin-16k-c10-zero', 'bin-1m-c4-zero'],
     servers: ['hatchway'],
+  },
+  {
+    name: 'no-text-memo',
+    what: 'the text memo (src/text-memo.ts): off = every text sent is encoded again',
+    file: 'src/text-memo.ts',
+    find: /return text !== null && value === text \? end - start : -1;/,
+    replace: 'return -1;',
+    scenarios: ['echo-64-c1000x4'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'sse-chunked',
+    what: 'event streams not chunked on HTTP/1.1 (src/sse/response-stream.ts): off = chunked transfer coding',
+    file: 'src/sse/response-stream.ts',
+    find: /if \(this\.response\.useChunkedEncodingByDefault === true\) this\.response\.useChunkedEncodingByDefault = false;/,
+    replace: '',
+    scenarios: ['sse-1k'],
+    // In the SSE set a variant runs as a Channel: compared with hatchway's own Channel row.
+    servers: ['hatchway-channel'],
+    baseline: 'hatchway-channel',
   },
 ];
 
@@ -136,7 +174,7 @@ for (const t of selected) {
   }
   const latest = JSON.parse(fs.readFileSync(path.join(out, `latest-${flags.quick ? 'quick' : 'full'}.json`), 'utf8'));
   for (const s of latest.scenarios) {
-    const on = s.results.hatchway?.median;
+    const on = s.results[t.baseline ?? 'hatchway']?.median;
     const off = s.results[t.name]?.median;
     if (!on || !off) continue;
     rows.push({ technique: t, scenario: s.title, on, off });
