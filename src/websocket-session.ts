@@ -5,47 +5,30 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import {
-  CloseCode,
-  FrameParser,
-  Opcode,
-  encodeClosePayload,
-  isApplicationCloseCode,
-  MAX_CONTROL_PAYLOAD,
-  RSV1,
-  RSV2,
-  RSV3,
-  FailureCode,
-  failure,
-  type FrameFailure,
-  type FrameSink,
-} from './ws-frame-parser/index.js';
-import { ArgumentError, CloseArgumentError, ConnectionError, ErrorCode, ProtocolError } from './errors.js';
+import { CloseCode, FrameParser, Opcode, MAX_CONTROL_PAYLOAD, type FrameFailure, type FrameSink } from './ws-frame-parser/index.js';
+import { ArgumentError, ConnectionError, ErrorCode, ProtocolError } from './errors.js';
 import { CloseEvent, ControlEvent, ErrorEvent, MessageEvent, WebSocketEvent, type MessageData, type WebSocketEventMap } from './events.js';
 import { WebSocketEventTarget } from './websocket-event-target.js';
 import { Keepalive } from './keepalive.js';
 import { writeFrame, writeLatin1 } from './frame-writer.js';
-import { MessagePipeline } from './extensions/message-pipeline.js';
 import type { NegotiatedExtensions } from './extensions/negotiation.js';
-import type { ExtensionMessage } from './extensions/extension-plugin.js';
 import { toBuffer, toPayload, type Payload, type SendData } from './send-data.js';
 import { asBuffer, toArrayBuffer } from './message-data.js';
 import { validateSessionOptions, type SessionOptions } from './session-options.js';
 import { WriteBatcher } from './write-batcher.js';
 import { MessageIterator } from './message-iterator.js';
 import { rememberText } from './text-memo.js';
+import { ReadyState } from './ready-state.js';
+import { bindSocket, startReading, type SessionSocket } from './session-socket.js';
+import { ClosingHandshake, checkCloseArguments } from './closing-handshake.js';
+import { SessionExtensions } from './session-extensions.js';
 
 export type { SessionOptions };
-
-export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+export { ReadyState };
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 export type Role = 'server' | 'client';
 
 const EMPTY = Buffer.alloc(0);
-const kSession = Symbol('session');
-
-type SessionSocket = Duplex & { [kSession]?: WebSocketSession; setNoDelay?(noDelay?: boolean): unknown; setTimeout?(ms: number): unknown };
 
 export interface WebSocketSession {
   readonly CONNECTING: 0;
@@ -77,26 +60,14 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   private pending: Payload[] | null = null;
   private pingCallbacks: Array<[Buffer, () => void]> | null = null;
   private keepalive: Keepalive | null = null;
-  private closeTimer: NodeJS.Timeout | null = null;
-  private closeFrameSent = false;
-  private closeFrameReceived = false;
-  /** What the close event reports: the peer's close frame, our failure code, or 1006. */
-  private closeCode: number = CloseCode.ABNORMAL;
-  private closeReason = '';
-  /** `close()` called while connecting: sent right after the handshake. */
-  private requestedClose: [number, string] | null = null;
+  /** Created when closing starts: the state of the closing handshake. */
+  private closing: ClosingHandshake | null = null;
   private needDrain = false;
   /** Negotiated extensions: the pipeline messages run through, and the RSV bits they own. */
-  private pipeline: MessagePipeline | null = null;
+  private pipeline: SessionExtensions | null = null;
   private extensionRsv = 0;
-  /** Bytes sent and still inside the extension pipeline. */
-  private pipelineBytes = 0;
-  /** Received messages still inside the extension pipeline (e.g. being inflated). */
-  private incomingInPipeline = 0;
-  /** Reading is paused because too many received messages are inside the pipeline. */
-  private pipelinePaused = false;
-  /** The peer's close frame, held until the messages that came before it are delivered. */
-  private heldClose: [number, Uint8Array] | null = null;
+  /** @internal Bytes sent and still inside the extension pipeline. */
+  pipelineBytes = 0;
   private paused = false;
   /** Set by any incoming byte; the keep-alive reads and clears it. */
   heardFromPeer = false;
@@ -113,16 +84,10 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
 
   /** Takes over an upgraded socket. Bytes written before `start()` precede every frame. */
   protected attach(socket: Duplex): void {
-    const s = socket as SessionSocket;
+    const s = bindSocket(socket, this);
     this.socket = s;
-    s[kSession] = this;
-    s.setTimeout?.(0);
-    s.setNoDelay?.(true);
-    s.on('error', socketOnError);
-    s.on('close', socketOnClose);
-    s.on('end', socketOnEnd);
-    s.on('drain', socketOnDrain);
     this.writer = new WriteBatcher(s, this);
+    this.pipeline?.attach(s);
     this.parser = new FrameParser(this, {
       role: this.role,
       allowedRsv: this.extensionRsv,
@@ -137,7 +102,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   protected useExtensions(negotiated: NegotiatedExtensions): void {
     this.extensions = negotiated.header;
     this.extensionRsv = negotiated.rsv;
-    if (negotiated.sessions.length > 0) this.pipeline = new MessagePipeline(negotiated.sessions);
+    if (negotiated.sessions.length > 0) this.pipeline = new SessionExtensions(negotiated.sessions, this);
   }
 
   /** Queues raw bytes (the handshake) ahead of any frame. */
@@ -149,12 +114,11 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   protected start(head: Buffer | undefined): void {
     const socket = this.socket;
     if (socket === null || socket.destroyed) return;
-    socket.on('data', socketOnData);
+    startReading(socket);
     if (this.readyState === ReadyState.CLOSING) {
       // close() was called while connecting: the close frame follows the handshake at once.
       this.pending = null;
-      const [code, reason] = this.requestedClose ?? [CloseCode.NORMAL, ''];
-      this.startClosing(code, reason);
+      this.closingHandshake().startRequested();
       return;
     }
     this.readyState = ReadyState.OPEN;
@@ -182,23 +146,10 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
       return false;
     }
     if (this.readyState !== ReadyState.OPEN) return false;
-    if (this.pipeline !== null) this.sendThroughExtensions(toPayload(data));
+    if (this.pipeline !== null) this.pipeline.send(toPayload(data));
     else if (typeof data === 'string') this.sendFrame(Opcode.TEXT, data);
     else this.sendFrame(Opcode.BINARY, toBuffer(data));
     return this.checkBackpressure();
-  }
-
-  private sendThroughExtensions(payload: Payload): void {
-    const data = typeof payload.data === 'string' ? Buffer.from(payload.data) : payload.data;
-    const opcode = payload.isText ? Opcode.TEXT : Opcode.BINARY;
-    this.pipelineBytes += data.length;
-    const message = { rsv1: false, rsv2: false, rsv3: false, opcode, data };
-    this.pipeline!.processOutgoing(message, (error, result) => {
-      this.pipelineBytes -= data.length;
-      if (error !== null) return this.fail(error, closeCodeOf(error));
-      if (this.readyState === ReadyState.CLOSED) return;
-      this.sendFrame(result!.opcode, result!.data, rsvBits(result!));
-    });
   }
 
   /** Sends a ping; `callback` runs when the pong with the same payload arrives. */
@@ -228,12 +179,12 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   }
 
   private sendPayload(payload: Payload): void {
-    if (this.pipeline !== null) this.sendThroughExtensions(payload);
+    if (this.pipeline !== null) this.pipeline.send(payload);
     else this.sendFrame(payload.isText ? Opcode.TEXT : Opcode.BINARY, payload.data);
   }
 
-  /** Writes one frame into the turn's batch. */
-  protected sendFrame(opcode: number, data: string | Buffer, rsv = 0, fin = true): void {
+  /** @internal Writes one frame into the turn's batch. */
+  sendFrame(opcode: number, data: string | Buffer, rsv = 0, fin = true): void {
     writeFrame(this.writer!, this.role === 'client', opcode, data, rsv, fin);
   }
 
@@ -268,19 +219,8 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
    * at most 123 bytes of UTF-8; anything else throws a `CloseArgumentError`.
    */
   close(code?: number, reason?: string): void {
-    if (code !== undefined && (!Number.isInteger(code) || !isApplicationCloseCode(code))) {
-      throw new CloseArgumentError(`close code must be 1000 or 3000-4999, got ${code}`, 'ERR_INVALID_CLOSE_CODE');
-    }
-    if (reason !== undefined && Buffer.byteLength(reason) > MAX_CONTROL_PAYLOAD - 2) {
-      throw new CloseArgumentError('close reason must be at most 123 bytes of UTF-8', 'ERR_CLOSE_REASON_TOO_LONG');
-    }
-    if (this.readyState === ReadyState.CONNECTING) {
-      this.readyState = ReadyState.CLOSING;
-      this.requestedClose = [code ?? CloseCode.NORMAL, reason ?? ''];
-      return;
-    }
-    if (this.readyState !== ReadyState.OPEN) return;
-    this.startClosing(code ?? CloseCode.NORMAL, reason ?? '');
+    checkCloseArguments(code, reason);
+    this.closingHandshake().request(code ?? CloseCode.NORMAL, reason ?? '');
   }
 
   /**
@@ -289,14 +229,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
    * for the peer before the connection is dropped.
    */
   closeWithStatus(code: number, graceMs?: number): void {
-    if (this.readyState === ReadyState.CONNECTING) {
-      this.readyState = ReadyState.CLOSING;
-      this.requestedClose = [code, ''];
-    }
-    if (this.readyState === ReadyState.OPEN) this.startClosing(code, '');
-    if (graceMs !== undefined && this.readyState !== ReadyState.CLOSED) {
-      setTimeout(closeTimedOut, graceMs, this).unref();
-    }
+    this.closingHandshake().requestWithStatus(code, graceMs);
   }
 
   /** Drops the connection at once, without a closing handshake. */
@@ -306,32 +239,21 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     this.socket.destroy();
   }
 
-  private startClosing(code: number, reason: string): void {
-    this.readyState = ReadyState.CLOSING;
-    this.sendCloseFrame(code, reason);
-    this.armCloseTimer();
+  private closingHandshake(): ClosingHandshake {
+    return (this.closing ??= new ClosingHandshake(this, this.options));
   }
 
   /**
-   * The close frame goes out after the messages still inside the extensions, which are then
-   * closed (RFC 7692 §6); `after` runs once it is written.
+   * @internal The close frame goes out after the messages still inside the extensions, which are
+   * then closed (RFC 7692 §6); `after` runs once it is written.
    */
-  private sendCloseFrame(code: number | undefined, reason: string, after?: () => void): void {
-    if (this.closeFrameSent) return after?.();
-    this.closeFrameSent = true;
+  writeCloseFrame(payload: Buffer, after?: () => void): void {
     const write = (): void => {
-      this.sendFrame(Opcode.CLOSE, Buffer.from(encodeClosePayload(code, Buffer.from(reason))));
+      this.sendFrame(Opcode.CLOSE, payload);
       after?.();
     };
     if (this.pipeline !== null) this.pipeline.close(write);
     else write();
-  }
-
-  private armCloseTimer(): void {
-    if (this.closeTimer !== null) return;
-    const seconds = this.options.closeTimeout ?? 30;
-    this.closeTimer = setTimeout(closeTimedOut, seconds * 1000, this);
-    this.closeTimer.unref();
   }
 
   /** @internal Ends the TCP connection once the close frames are out. */
@@ -340,7 +262,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
     if (socket === null) return;
     this.writer!.flush();
     // RFC 6455 §7.1.1: the server closes TCP first; a client waits for it (with the timer).
-    if (this.role === 'server' || this.closeFrameReceived) socket.end();
+    if (this.role === 'server' || this.closing?.frameReceived === true) socket.end();
   }
 
   // --- Receiving (the parser's sink) ---------------------------------------------------
@@ -354,39 +276,11 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   onMessage(data: Uint8Array, isText: boolean, rsv: number): void {
     if (this.readyState !== ReadyState.OPEN) return;
     if (this.pipeline === null) return this.deliver(asBuffer(data), isText);
-    const message = { rsv1: (rsv & RSV1) !== 0, rsv2: (rsv & RSV2) !== 0, rsv3: (rsv & RSV3) !== 0, opcode: isText ? Opcode.TEXT : Opcode.BINARY, data: asBuffer(data) };
-    // Inflating is slower than reading: past a few messages in flight, stop reading the socket
-    // until they are through, so that a peer cannot queue up messages without bound.
-    if (++this.incomingInPipeline >= INCOMING_PIPELINE_HIGH && !this.pipelinePaused) {
-      this.pipelinePaused = true;
-      this.socket?.pause();
-    }
-    this.pipeline.processIncoming(message, (error, result) => {
-      if (--this.incomingInPipeline <= INCOMING_PIPELINE_LOW) this.resumeAfterPipeline();
-      if (error !== null) return this.fail(error, closeCodeOf(error));
-      if (this.readyState === ReadyState.OPEN) {
-        // The parser left text with extension bits unchecked: only the transformed bytes are text.
-        if (isText && rsv !== 0 && !isUtf8(result!.data)) {
-          return this.onFailure(failure(FailureCode.INVALID_UTF8, 'text message is not valid UTF-8 after the extensions'));
-        }
-        this.deliver(result!.data, isText);
-      }
-      if (this.incomingInPipeline === 0 && this.heldClose !== null) {
-        const [code, reason] = this.heldClose;
-        this.heldClose = null;
-        this.onClose(code, reason);
-      }
-    });
+    this.pipeline.receive(asBuffer(data), isText, rsv);
   }
 
-  private resumeAfterPipeline(): void {
-    if (!this.pipelinePaused) return;
-    this.pipelinePaused = false;
-    // An application's own pause() stays in force.
-    if (!this.paused) this.socket?.resume();
-  }
-
-  private deliver(bytes: Buffer, isText: boolean): void {
+  /** @internal */
+  deliver(bytes: Buffer, isText: boolean): void {
     let value: MessageData;
     if (isText) {
       const text = bytes.toString('utf8');
@@ -420,47 +314,26 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   }
 
   onClose(code: number, reason: Uint8Array): void {
-    if (this.incomingInPipeline > 0 && this.readyState === ReadyState.OPEN) {
-      // Messages sent before the close frame are still being inflated: they come first.
-      this.heldClose = [code, reason];
-      this.armCloseTimer();
-      return;
+    const closing = this.closingHandshake();
+    if (this.pipeline !== null && this.readyState === ReadyState.OPEN && this.pipeline.holdClose(code, reason)) {
+      return closing.armTimer();
     }
-    this.closeFrameReceived = true;
-    this.closeCode = code;
-    this.closeReason = asBuffer(reason).toString('utf8');
-    if (this.readyState === ReadyState.OPEN) {
-      this.readyState = ReadyState.CLOSING;
-      // Echo the peer's code (RFC 6455 §5.5.1); an empty close is answered with an empty one.
-      this.armCloseTimer();
-      this.sendCloseFrame(code === CloseCode.NO_STATUS ? undefined : code, '', () => this.endSocket());
-      return;
-    }
-    this.armCloseTimer();
-    this.endSocket();
+    closing.received(code, reason);
   }
 
   onFailure(failure: FrameFailure): void {
     this.fail(new ProtocolError(failure), failure.closeCode);
   }
 
-  /** Fails the connection (RFC 6455 §7.1.7): one error event, a close frame, then TCP closes. */
-  protected fail(error: Error, closeCode: number): void {
+  /** @internal Fails the connection (RFC 6455 §7.1.7): one error event, a close frame, then TCP closes. */
+  fail(error: Error, closeCode: number): void {
     if (this.readyState === ReadyState.CLOSED) return;
     this.emitError(error);
     this.parser?.stop();
-    this.closeCode = closeCode;
-    this.closeReason = '';
     // What is still inside the extensions is dropped: the close frame goes out now.
-    this.pipeline?.destroy();
+    this.pipeline?.drop();
     this.pipeline = null;
-    // Reading may have been paused for the pipeline: the rest of the closing handshake needs it.
-    this.resumeAfterPipeline();
-    this.incomingInPipeline = 0;
-    this.heldClose = null;
-    if (this.readyState === ReadyState.OPEN) this.sendCloseFrame(closeCode, '');
-    this.readyState = ReadyState.CLOSING;
-    this.armCloseTimer();
+    this.closingHandshake().fail(closeCode);
     if (this.socket === null) return;
     this.writer!.flush();
     this.socket.end();
@@ -473,8 +346,8 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   /** @internal The peer half-closed TCP. */
   onSocketEnd(): void {
     // A held close frame ends the socket itself once the messages before it are delivered.
-    if (this.heldClose !== null) return;
-    if (!this.closeFrameReceived && this.readyState !== ReadyState.CLOSED) this.parser?.stop();
+    if (this.pipeline !== null && this.pipeline.holdsClose) return;
+    if (this.closing?.frameReceived !== true && this.readyState !== ReadyState.CLOSED) this.parser?.stop();
     this.socket?.end();
   }
 
@@ -489,19 +362,16 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   /** @internal TCP is closed: the session ends here, exactly once. */
   finish(): void {
     if (this.readyState === ReadyState.CLOSED) return;
-    const wasClean = this.closeFrameSent && this.closeFrameReceived;
     this.readyState = ReadyState.CLOSED;
-    if (this.closeTimer !== null) clearTimeout(this.closeTimer);
-    this.closeTimer = null;
+    this.closing?.stop();
     this.keepalive?.stop();
     this.keepalive = null;
     this.parser?.stop();
     this.pipeline?.destroy();
-    this.heldClose = null;
     this.writer?.discard();
     this.pending = null;
     this.pingCallbacks = null;
-    this.emit('close', new CloseEvent(this, this.closeCode, this.closeReason, wasClean));
+    this.emit('close', this.closing?.closeEvent(this) ?? new CloseEvent(this, CloseCode.ABNORMAL, '', false));
   }
 
   /** @internal The keep-alive found the peer silent for a whole interval. */
@@ -521,7 +391,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget implements F
   resume(): void {
     this.paused = false;
     // Reading held back for the extension pipeline resumes when that drains.
-    if (!this.pipelinePaused) this.socket?.resume();
+    if (this.pipeline === null || !this.pipeline.readingPaused) this.socket?.resume();
   }
 
   get isPaused(): boolean {
@@ -539,45 +409,10 @@ for (const [name, value] of Object.entries(ReadyState)) {
 }
 Object.defineProperty(WebSocketSession.prototype, 'version', { value: 'hybi-13', enumerable: true });
 
-function socketOnData(this: SessionSocket, chunk: Buffer): void {
-  this[kSession]!.onData(chunk);
-}
-function socketOnEnd(this: SessionSocket): void {
-  this[kSession]!.onSocketEnd();
-}
-function socketOnError(this: SessionSocket, error: Error): void {
-  this[kSession]!.onSocketError(error);
-}
-function socketOnClose(this: SessionSocket): void {
-  this[kSession]!.finish();
-}
-function socketOnDrain(this: SessionSocket): void {
-  this[kSession]!.onSocketDrain();
-}
-function closeTimedOut(session: WebSocketSession): void {
-  session.terminate();
-}
-
 function controlPayload(payload: string | Buffer, kind: string): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload) : toBuffer(payload);
   if (data.length > MAX_CONTROL_PAYLOAD) {
     throw new ArgumentError(`a ${kind} payload must be at most 125 bytes`, 'ERR_CONTROL_PAYLOAD_TOO_LONG');
   }
   return data;
-}
-
-/** Received messages inside the extension pipeline at which reading pauses, and resumes. */
-const INCOMING_PIPELINE_HIGH = 16;
-const INCOMING_PIPELINE_LOW = 4;
-
-function rsvBits(message: ExtensionMessage): number {
-  return (message.rsv1 ? RSV1 : 0) | (message.rsv2 ? RSV2 : 0) | (message.rsv3 ? RSV3 : 0);
-}
-
-/** The close code for an extension's error: its own, else 1007 for bad compressed data, else 1011. */
-function closeCodeOf(error: Error): number {
-  const own = (error as { closeCode?: unknown }).closeCode;
-  if (typeof own === 'number') return own;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('Z_') ? CloseCode.INVALID_PAYLOAD : CloseCode.INTERNAL_ERROR;
 }

@@ -1,0 +1,53 @@
+/**
+ * The listeners a session puts on its socket. They are plain functions shared by every
+ * connection that find their session on the socket itself, so attaching a socket allocates
+ * no closure.
+ */
+import type { Duplex } from 'node:stream';
+
+/** What the socket's events are handed to (implemented by `WebSocketSession`). */
+export interface SocketOwner {
+  onData(chunk: Buffer): void;
+  onSocketEnd(): void;
+  onSocketError(error: Error): void;
+  onSocketDrain(): void;
+  finish(): void;
+}
+
+const kSession = Symbol('session');
+
+export type SessionSocket = Duplex & { [kSession]?: SocketOwner; setNoDelay?(noDelay?: boolean): unknown; setTimeout?(ms: number): unknown };
+
+/** Makes `owner` hear the socket's events (all but `data`: see `startReading`). */
+export function bindSocket(socket: Duplex, owner: SocketOwner): SessionSocket {
+  const s = socket as SessionSocket;
+  s[kSession] = owner;
+  s.setTimeout?.(0);
+  s.setNoDelay?.(true);
+  s.on('error', socketOnError);
+  s.on('close', socketOnClose);
+  s.on('end', socketOnEnd);
+  s.on('drain', socketOnDrain);
+  return s;
+}
+
+/** Hands the socket's incoming bytes to its owner from now on. */
+export function startReading(socket: SessionSocket): void {
+  socket.on('data', socketOnData);
+}
+
+function socketOnData(this: SessionSocket, chunk: Buffer): void {
+  this[kSession]!.onData(chunk);
+}
+function socketOnEnd(this: SessionSocket): void {
+  this[kSession]!.onSocketEnd();
+}
+function socketOnError(this: SessionSocket, error: Error): void {
+  this[kSession]!.onSocketError(error);
+}
+function socketOnClose(this: SessionSocket): void {
+  this[kSession]!.finish();
+}
+function socketOnDrain(this: SessionSocket): void {
+  this[kSession]!.onSocketDrain();
+}
