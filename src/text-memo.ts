@@ -33,6 +33,9 @@ export function rememberedLength(value: string): number {
 
 /** Copies the remembered bytes (after a `rememberedLength` hit) into `target` at `offset`. */
 export function copyRemembered(target: Uint8Array, offset: number): void {
-  if (target === source) target.copyWithin(offset, start, end);
-  else target.set(source!.subarray(start, end), offset);
+  const bytes = source!;
+  // No view is made when the bytes are a whole buffer (a received message) or in the target itself.
+  if (target === bytes) target.copyWithin(offset, start, end);
+  else if (start === 0 && end === bytes.length) target.set(bytes, offset);
+  else target.set(bytes.subarray(start, end), offset);
 }
