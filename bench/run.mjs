@@ -11,6 +11,7 @@
  *   other options: --only=ID,ID  --servers=NAME,NAME  --reps=N  --warmup=MS  --duration=MS
  *                  --idle-conns=N  --node-gen  --dist  --hatchway=DIR  --variant=NAME=DIR
  *                  --out=DIR  --list  --node-flags="--max-inlined-bytecode-size=0" (profile only)
+ *                  --render=FILE (print a saved results JSON as markdown again)
  *
  * Every server runs in its own process pinned to core 0, the load generator (bench/loadgen.c,
  * compiled here; bench/loadgen.mjs without a compiler) on core 1. Servers are alternated
@@ -553,7 +554,24 @@ function targets(results) {
 
 // --- main -------------------------------------------------------------------------------------------------
 
+/** A saved run as markdown (what latest-MODE.md holds; `--render=FILE` prints it again). */
+function renderReport(report) {
+  const { date, mode, machine, reps, warmupMs, durationMs, notes, scenarios, targets } = report;
+  return [
+    `Run of ${date.slice(0, 10)} (${mode}): node ${machine.node}, ${machine.cpus} cores (${machine.model}), kernel ${machine.kernel}, ` +
+      `generator ${machine.generator}, ${reps} rep(s) x ${durationMs} ms after ${warmupMs} ms warm-up; medians.`,
+    ...notes.map((n) => `Note: ${n}.`),
+    ...scenarios.map((s) => `\n**${s.title}**\n\n${renderScenario(s).md}`),
+    ...(targets.length > 0 ? ['\n**Targets of issue #7**, judged on server CPU per message (RSS for memory)\n'] : []),
+    ...targets.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.text}: ${g.memory !== undefined ? `RSS ${fmt.ratio(g.memory)}` : `throughput ${fmt.ratio(g.throughput)}, CPU ${fmt.ratio(g.cpu)}`}`),
+  ].join('\n');
+}
+
 async function main() {
+  if (typeof flags.render === 'string') {
+    console.log(renderReport(JSON.parse(fs.readFileSync(flags.render, 'utf8'))));
+    return 0;
+  }
   fs.mkdirSync(outDir, { recursive: true });
   const started = Date.now();
   const gen = buildGenerator();
@@ -706,15 +724,7 @@ async function main() {
   const jsonFile = path.join(outDir, `bench-${mode}-${stamp}.json`);
   fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(outDir, `latest-${mode}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  const md = [
-    `Run of ${date.slice(0, 10)} (${mode}): node ${machine.node}, ${cpus} cores (${machine.model}), kernel ${machine.kernel}, ` +
-      `generator ${gen.kind}, ${reps} rep(s) x ${durationMs} ms after ${warmupMs} ms warm-up; medians.`,
-    ...notes.map((n) => `Note: ${n}.`),
-    ...results.map((s) => `\n**${s.title}**\n\n${renderScenario(s).md}`),
-    ...(goals.length > 0 ? ['\n**Targets of issue #7**, judged on server CPU per message (RSS for memory)\n'] : []),
-    ...goals.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.text}: ${g.memory !== undefined ? `RSS ${fmt.ratio(g.memory)}` : `throughput ${fmt.ratio(g.throughput)}, CPU ${fmt.ratio(g.cpu)}`}`),
-  ].join('\n');
-  fs.writeFileSync(path.join(outDir, `latest-${mode}.md`), `${md}\n`);
+  fs.writeFileSync(path.join(outDir, `latest-${mode}.md`), `${renderReport(report)}\n`);
   console.log(`\n${results.length} scenario(s) in ${seconds.toFixed(0)} s; results: ${path.relative(ROOT, jsonFile)}`);
   const failed = results.some((s) => Object.values(s.results).some((r) => r.error));
   return failed && mode === 'smoke' ? 1 : 0;
