@@ -103,7 +103,7 @@ const TECHNIQUES = [
     file: 'src/text-memo.ts',
     find: /return text !== null && value === text \? end - start : -1;/,
     replace: 'return -1;',
-    scenarios: ['echo-64-c1000x4'],
+    scenarios: ['echo-64-c1000x4', 'bcast-1k'],
     servers: ['hatchway'],
   },
   {

@@ -13,6 +13,8 @@
  *   handshake  C concurrent opening handshakes; each connection is reset after its 101.
  *   idle       N connections opened and left idle; prints "READY n", closes all on stdin.
  *   sse        N GET /sse streams; counts events (blank-line terminated) received.
+ *   bcast      N WebSocket connections that only receive; counts the messages the server
+ *              broadcasts to them (GET /bcast).
  *
  * Output: progress lines on stderr, "READY n" on stdout when connected (idle, sse, echo),
  * then one JSON line on stdout.
@@ -36,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { M_ECHO, M_HANDSHAKE, M_IDLE, M_SSE };
+enum { M_ECHO, M_HANDSHAKE, M_IDLE, M_SSE, M_BCAST };
 enum { S_CONNECTING, S_REQUEST, S_RESPONSE, S_OPEN, S_DEAD };
 
 static struct {
@@ -461,6 +463,13 @@ static void frame_done(struct conn *c, uint64_t t) {
     n_ready++; /* --hello: this connection has exchanged its one message */
     return;
   }
+  if (opt.mode == M_BCAST) {
+    if (measuring) {
+      messages++;
+      bytes += c->pay_len;
+    }
+    return;
+  }
   if (!stopping) queue_frames(c, 1, t);
 }
 
@@ -622,7 +631,7 @@ static void handle(struct conn *c, uint32_t ev) {
       return;
     }
     if (r > 0) {
-      if (opt.mode == M_ECHO || opt.mode == M_IDLE) parse_frames(c, rbuf, (size_t)r, t);
+      if (opt.mode == M_ECHO || opt.mode == M_IDLE || opt.mode == M_BCAST) parse_frames(c, rbuf, (size_t)r, t);
       else if (opt.mode == M_SSE) on_sse_bytes(c, rbuf, (size_t)r);
     }
   } else if (ev & (EPOLLERR | EPOLLHUP)) {
@@ -649,7 +658,7 @@ static void on_open(struct conn *c, const uint8_t *rest, size_t n, uint64_t t) {
   n_open++;
   arm(c, EPOLLIN, EPOLL_CTL_MOD);
   if (opt.mode == M_SSE) on_sse_bytes(c, rest, n);
-  else if ((opt.mode == M_ECHO || opt.mode == M_IDLE) && n > 0) parse_frames(c, rest, n, t);
+  else if ((opt.mode == M_ECHO || opt.mode == M_IDLE || opt.mode == M_BCAST) && n > 0) parse_frames(c, rest, n, t);
   if (opt.mode == M_IDLE && opt.hello && c->fd >= 0) {
     queue_frames(c, 1, t);
     flush_out(c);
@@ -660,7 +669,7 @@ static void on_open(struct conn *c, const uint8_t *rest, size_t n, uint64_t t) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: loadgen echo|handshake|idle|sse --port P [--conns N] [--inflight W] [--size B] [--text 0|1]\n"
+          "usage: loadgen echo|handshake|idle|sse|bcast --port P [--conns N] [--inflight W] [--size B] [--text 0|1]\n"
           "       [--zero-mask 0|1] [--warmup-ms MS] [--duration-ms MS] [--timeout-ms MS] [--server-pid PID]\n"
           "       [--max-pending N] [--path /p] [--coalesce-us US] [--server-core N] [--frames-file F]\n"
           "       [--extensions 'permessage-deflate; ...'] [--hello 0|1 (idle: one echo per connection first)]\n");
@@ -673,7 +682,7 @@ static void print_result(double seconds, double srv_cpu, double gen_cpu, double 
   printf("{\"status\":\"%s\",\"mode\":\"%s\",\"conns\":%d,\"open\":%d,\"messages\":%llu,\"bytes\":%llu,"
          "\"seconds\":%.6f,\"msgPerSec\":%.1f,\"mbPerSec\":%.3f,\"p50us\":%.1f,\"p99us\":%.1f,"
          "\"serverCpuSec\":%.4f,\"genCpuSec\":%.4f,\"genCpuPct\":%.1f,\"serverCoreBusySec\":%.4f,\"serverCoreIrqSec\":%.4f,\"serverMinorFaults\":%.0f,\"errors\":%d,\"generator\":\"c\"}\n",
-         status, opt.mode == M_ECHO ? "echo" : opt.mode == M_HANDSHAKE ? "handshake" : opt.mode == M_IDLE ? "idle" : "sse",
+         status, opt.mode == M_ECHO ? "echo" : opt.mode == M_HANDSHAKE ? "handshake" : opt.mode == M_IDLE ? "idle" : opt.mode == M_SSE ? "sse" : "bcast",
          opt.conns, open_at_end, (unsigned long long)messages, (unsigned long long)bytes, seconds,
          seconds > 0 ? messages / seconds : 0, seconds > 0 ? bytes / seconds / 1e6 : 0, p50, p99, srv_cpu, gen_cpu,
          seconds > 0 ? 100.0 * gen_cpu / seconds : 0, core_busy, core_irq, faults, n_errors);
@@ -686,6 +695,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(argv[1], "handshake")) opt.mode = M_HANDSHAKE;
   else if (!strcmp(argv[1], "idle")) opt.mode = M_IDLE;
   else if (!strcmp(argv[1], "sse")) opt.mode = M_SSE;
+  else if (!strcmp(argv[1], "bcast")) opt.mode = M_BCAST;
   else usage();
   for (int i = 2; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
@@ -710,6 +720,7 @@ int main(int argc, char **argv) {
   }
   if (opt.port <= 0 || opt.conns <= 0 || opt.inflight <= 0) usage();
   if (opt.mode == M_SSE && !strcmp(opt.path, "/")) opt.path = "/sse";
+  if (opt.mode == M_BCAST && !strcmp(opt.path, "/")) opt.path = "/bcast";
   if (opt.timeout_ms <= 0) opt.timeout_ms = opt.warmup_ms + opt.duration_ms + 60000;
   signal(SIGPIPE, SIG_IGN);
 

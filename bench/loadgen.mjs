@@ -22,12 +22,13 @@ for (let i = 0; i + 1 < rest.length; i += 2) {
   if (!(key in opt)) usage();
   opt[key] = STRING_OPTIONS.has(key) ? rest[i + 1] : Number(rest[i + 1]);
 }
-if (!['echo', 'handshake', 'idle', 'sse'].includes(modeName) || !(opt.port > 0)) usage();
+if (!['echo', 'handshake', 'idle', 'sse', 'bcast'].includes(modeName) || !(opt.port > 0)) usage();
 if (modeName === 'sse' && opt.path === '/') opt.path = '/sse';
+if (modeName === 'bcast' && opt.path === '/') opt.path = '/bcast';
 const timeoutMs = opt['timeout-ms'] > 0 ? opt['timeout-ms'] : opt['warmup-ms'] + opt['duration-ms'] + 60000;
 
 function usage() {
-  process.stderr.write('usage: loadgen.mjs echo|handshake|idle|sse --port P [--conns N] [--inflight W] [--size B] ...\n');
+  process.stderr.write('usage: loadgen.mjs echo|handshake|idle|sse|bcast --port P [--conns N] [--inflight W] [--size B] ...\n');
   process.exit(2);
 }
 
@@ -164,11 +165,6 @@ async function runEcho() {
   open = sockets.length;
   for (const { socket, rest } of sockets) {
     const sent = [];
-    let hdr = Buffer.alloc(0);
-    let remaining = -1;
-    let frameLen = 0;
-    let opcode = 0;
-    let fin = true;
     const send = (n) => {
       const now = process.hrtime.bigint();
       const out = [];
@@ -184,46 +180,29 @@ async function runEcho() {
         socket.uncork();
       }
     };
-    const onData = (chunk) => {
-      const now = process.hrtime.bigint();
-      let pos = 0;
-      let done = 0;
-      while (pos < chunk.length) {
-        if (remaining < 0) {
-          const need = hdr.length >= 2 ? headerSize(hdr[1]) : 2;
-          const take = Math.min(need - hdr.length, chunk.length - pos);
-          hdr = Buffer.concat([hdr, chunk.subarray(pos, pos + take)]);
-          pos += take;
-          if (hdr.length < 2 || hdr.length < headerSize(hdr[1])) continue;
-          let len = hdr[1] & 0x7f;
-          if (len === 126) len = hdr.readUInt16BE(2);
-          else if (len === 127) len = Number(hdr.readBigUInt64BE(2));
-          opcode = hdr[0] & 0x0f;
-          fin = (hdr[0] & 0x80) !== 0;
-          frameLen = remaining = len;
-          hdr = Buffer.alloc(0);
-        }
-        const take = Math.min(remaining, chunk.length - pos);
-        remaining -= take;
-        pos += take;
-        if (remaining === 0) {
-          remaining = -1;
-          if (opcode === 8) {
-            errors++;
-            socket.destroy();
-            return;
-          }
-          if (opcode < 8 && fin) {
-            const t = sent.shift();
-            if (measuring) {
-              latencies.push(Number(now - t) / 1000);
-              messages++;
-              bytes += frameLen;
-            }
-            done++;
-          }
-        }
+    let now = 0n;
+    let done = 0;
+    const read = frameReader((opcode, fin, length) => {
+      if (opcode === 8) {
+        errors++;
+        socket.destroy();
+        return false;
       }
+      if (opcode < 8 && fin) {
+        const t = sent.shift();
+        if (measuring) {
+          latencies.push(Number(now - t) / 1000);
+          messages++;
+          bytes += length;
+        }
+        done++;
+      }
+      return true;
+    });
+    const onData = (chunk) => {
+      now = process.hrtime.bigint();
+      done = 0;
+      read(chunk);
       if (done > 0 && !stopping) send(done);
     };
     socket.on('data', onData);
@@ -235,6 +214,41 @@ async function runEcho() {
   process.stdout.write(`READY ${open}\n`);
   for (const { socket } of sockets) socket.__start();
   return measure(() => sockets.forEach(({ socket }) => socket.destroy()));
+}
+
+/** Reads server frames from a byte stream; `onFrame(opcode, fin, length)` per frame, `false` to stop. */
+function frameReader(onFrame) {
+  let hdr = Buffer.alloc(0);
+  let remaining = -1;
+  let frameLen = 0;
+  let opcode = 0;
+  let fin = true;
+  return (chunk) => {
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (remaining < 0) {
+        const need = hdr.length >= 2 ? headerSize(hdr[1]) : 2;
+        const take = Math.min(need - hdr.length, chunk.length - pos);
+        hdr = Buffer.concat([hdr, chunk.subarray(pos, pos + take)]);
+        pos += take;
+        if (hdr.length < 2 || hdr.length < headerSize(hdr[1])) continue;
+        let len = hdr[1] & 0x7f;
+        if (len === 126) len = hdr.readUInt16BE(2);
+        else if (len === 127) len = Number(hdr.readBigUInt64BE(2));
+        opcode = hdr[0] & 0x0f;
+        fin = (hdr[0] & 0x80) !== 0;
+        frameLen = remaining = len;
+        hdr = Buffer.alloc(0);
+      }
+      const take = Math.min(remaining, chunk.length - pos);
+      remaining -= take;
+      pos += take;
+      if (remaining === 0) {
+        remaining = -1;
+        if (onFrame(opcode, fin, frameLen) === false) return;
+      }
+    }
+  };
 }
 
 function headerSize(b1) {
@@ -297,7 +311,7 @@ async function runSse() {
   const request = `GET ${opt.path} HTTP/1.1\r\nHost: 127.0.0.1:${opt.port}\r\nAccept: text/event-stream\r\n\r\n`;
   const sockets = await openAll(opt.conns, () => connect(request, 200));
   open = sockets.length;
-  for (const { socket, rest, head } of sockets) {
+  return receiveAll(sockets, (_socket, head) => {
     const chunked = /transfer-encoding:\s*chunked/i.test(head);
     let lastNl = false;
     let state = 0; // 0 size line, 1 data, 2 CRLF after data
@@ -345,6 +359,33 @@ async function runSse() {
         }
       }
     };
+    return onData;
+  });
+}
+
+async function runBcast() {
+  const sockets = await openAll(opt.conns, () => connect(wsRequest(), 101));
+  open = sockets.length;
+  return receiveAll(sockets, (socket) =>
+    frameReader((opcode, fin, length) => {
+      if (opcode === 8) {
+        errors++;
+        socket.destroy();
+        return false;
+      }
+      if (opcode < 8 && fin && measuring) {
+        messages++;
+        bytes += length;
+      }
+      return true;
+    }),
+  );
+}
+
+/** Feeds each socket's bytes (the handshake's leftover first) to the reader made for it, then measures. */
+function receiveAll(sockets, makeReader) {
+  for (const { socket, rest, head } of sockets) {
+    const onData = makeReader(socket, head);
     socket.on('data', onData);
     socket.on('error', () => errors++);
     socket.on('close', () => open--);
@@ -389,7 +430,7 @@ const timer = setTimeout(() => {
 }, timeoutMs);
 timer.unref();
 
-const run = { echo: runEcho, handshake: runHandshake, idle: runIdle, sse: runSse }[modeName];
+const run = { echo: runEcho, handshake: runHandshake, idle: runIdle, sse: runSse, bcast: runBcast }[modeName];
 run().then(
   (r) => {
     const lost = modeName !== 'handshake' && r.openAtEnd < opt.conns;

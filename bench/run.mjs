@@ -3,7 +3,7 @@
  * `npm run bench`: hatchway against ws (without and with bufferutil), faye-websocket and a raw
  * `net` echo (the ceiling), and SSE fan-out against better-sse and a bare node:http writer.
  *
- *   npm run bench                  full run (about 7-8 minutes on 2 cores)
+ *   npm run bench                  full run (about 8-9 minutes on 2 cores)
  *   npm run bench -- --quick       one repetition, shorter windows (about 2 minutes)
  *   npm run bench -- --smoke       one tiny scenario (what test/bench/smoke.test.ts runs)
  *   npm run bench -- --profile     hatchway under --cpu-prof in the 64 B pipelined and 16 KiB
@@ -92,6 +92,7 @@ const SCENARIOS = [
   { id: 'handshake-c50', title: 'opening handshakes, 50 concurrent', kind: 'handshake', conns: 50 },
   { id: 'idle-10k', title: 'memory per idle connection', kind: 'idle', conns: 10000 },
   { id: 'sse-1k', title: 'SSE fan-out, 1,000 clients (one 64 B event per round to all)', kind: 'sse', set: 'sse', conns: 1000, coalesceUs: 200 },
+  { id: 'bcast-1k', title: 'WebSocket broadcast, 1,000 clients (one 64 B text per round to all)', kind: 'bcast', conns: 1000, coalesceUs: 200 },
   {
     id: 'deflate-echo', title: 'permessage-deflate: 4 KiB JSON text echo, 50 connections x 4 in flight (MB/s = compressed bytes)',
     kind: 'echo', set: 'deflate', conns: 50, inflight: 4, deflate: true,
@@ -421,10 +422,12 @@ async function idleTrial(ctx, scenario, spec) {
   }
 }
 
-async function sseTrial(ctx, scenario, spec) {
-  const server = await startServer(spec, ['--sse-clients', String(scenario.conns)], ctx);
+/** SSE fan-out, or (kind `bcast`) a WebSocket broadcast: the server sends, the generator counts. */
+async function fanOutTrial(ctx, scenario, spec) {
+  const bcast = scenario.kind === 'bcast';
+  const server = await startServer(spec, [bcast ? '--bcast-clients' : '--sse-clients', String(scenario.conns)], ctx);
   try {
-    const gen = startGenerator(ctx.gen, 'sse', {
+    const gen = startGenerator(ctx.gen, scenario.kind, {
       port: server.port, conns: scenario.conns, 'warmup-ms': warmupMs, 'duration-ms': durationMs, 'coalesce-us': scenario.coalesceUs,
       'server-pid': server.pid, 'server-core': pinning ? 0 : undefined, 'timeout-ms': warmupMs + durationMs + 30000,
     }, ctx.fdLimit);
@@ -501,8 +504,10 @@ function renderScenario(s) {
     const unit = s.kind === 'handshake' ? 'hs/s' : s.kind === 'sse' ? 'events/s' : 'msg/s';
     const per = s.kind === 'handshake' ? 'CPU us/hs' : s.kind === 'sse' ? 'CPU us/event' : 'CPU us/msg';
     const vs = `x ${s.baselineLabel}`;
+    // Fan-outs have no round trip to time.
+    const withLatency = s.kind !== 'sse' && s.kind !== 'bcast';
     headers = [
-      'server', unit, ...(s.kind === 'echo' ? ['MB/s'] : []), ...(s.kind !== 'sse' ? ['p50', 'p99'] : []), per, 'faults/msg',
+      'server', unit, ...(s.kind === 'echo' ? ['MB/s'] : []), ...(withLatency ? ['p50', 'p99'] : []), per, 'faults/msg',
       'srv CPU', 'gen CPU', 'irq', 'other', vs, `CPU ${vs}`,
     ];
     align = headers.map((_, i) => (i === 0 ? 'l' : 'r'));
@@ -514,7 +519,7 @@ function renderScenario(s) {
       const m = r.median;
       rows.push([
         r.label, fmt.int(m.msgPerSec), ...(s.kind === 'echo' ? [fmt.num(m.mbPerSec, 1)] : []),
-        ...(s.kind !== 'sse' ? [fmt.time(m.p50us), fmt.time(m.p99us)] : []), fmt.num(m.cpuUsPerMsg, 2),
+        ...(withLatency ? [fmt.time(m.p50us), fmt.time(m.p99us)] : []), fmt.num(m.cpuUsPerMsg, 2),
         fmt.num(m.faultsPerMsg, m.faultsPerMsg !== null && m.faultsPerMsg >= 10 ? 0 : 2),
         fmt.pct(m.serverCpuPct), fmt.pct(m.genCpuPct), fmt.pct(m.irqPct), fmt.pct(m.otherOnServerCorePct),
         fmt.ratio(base ? m.msgPerSec / base.msgPerSec : null), fmt.ratio(base ? m.cpuUsPerMsg / base.cpuUsPerMsg : null),
@@ -662,7 +667,7 @@ async function main() {
         try {
           let trial;
           if (scenario.kind === 'idle') trial = await idleTrial(ctx, scenario, spec);
-          else if (scenario.kind === 'sse') trial = await sseTrial(ctx, scenario, spec);
+          else if (scenario.kind === 'sse' || scenario.kind === 'bcast') trial = await fanOutTrial(ctx, scenario, spec);
           else if (mode === 'profile') {
             const dir = path.join(outDir, 'profiles', scenario.id);
             fs.rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,10 @@
  *   sse-hatchway (es.send per client), sse-hatchway-channel (Channel.send),
  *   sse-better (better-sse channel.broadcast), sse-bare (node:http res.write per client)
  *
+ * Broadcast (--bcast-clients N, any WebSocket impl): connections to /bcast are not echoed; once N
+ * are open, one 64 B text per round goes to every one of them with each library's own send(), the
+ * next round when no socket holds more than 16 KiB (raw: one frame built per round, written to all).
+ *
  * Listens on 127.0.0.1 only and prints "LISTENING <port> <json info>". Commands on stdin, one
  * per line: "mem" prints "MEM <json>" after full garbage collections; "quit" exits. The
  * process exits when stdin closes (so it never outlives the runner), on SIGTERM/SIGINT, and
@@ -46,8 +50,9 @@ function makeUpgradeHandler() {
       const options = impl === 'hatchway-deflate' ? { extensions: [hw.permessageDeflate()] } : undefined;
       return (req, socket, head) => {
         const ws = new hw.WebSocket(req, socket, head, null, options);
-        ws.on('message', (e) => ws.send(e.data));
         ws.on('error', noop);
+        if (req.url === '/bcast') return bcastRegister(ws, () => ws.bufferedAmount);
+        ws.on('message', (e) => ws.send(e.data));
       };
     }
     case 'ws':
@@ -57,8 +62,9 @@ function makeUpgradeHandler() {
       const wss = new WebSocketServer({ noServer: true, perMessageDeflate: impl === 'ws-deflate' });
       return (req, socket, head) => {
         wss.handleUpgrade(req, socket, head, (ws) => {
-          ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
           ws.on('error', noop);
+          if (req.url === '/bcast') return bcastRegister(ws, () => ws.bufferedAmount);
+          ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
         });
       };
     }
@@ -66,8 +72,9 @@ function makeUpgradeHandler() {
       const FayeWebSocket = require('faye-websocket');
       return (req, socket, head) => {
         const ws = new FayeWebSocket(req, socket, head);
-        ws.on('message', (e) => ws.send(e.data));
         ws.on('error', noop);
+        if (req.url === '/bcast') return bcastRegister(ws, () => ws.bufferedAmount);
+        ws.on('message', (e) => ws.send(e.data));
       };
     }
     case 'raw':
@@ -80,12 +87,45 @@ function makeUpgradeHandler() {
         socket.write(
           `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
         );
+        if (req.url === '/bcast') return bcastRegister({ send: (frame) => socket.write(frame) }, () => socket.writableLength, true);
         if (head.length > 0) socket.write(head);
         socket.on('data', (chunk) => socket.write(chunk));
       };
     default:
       return (_req, socket) => socket.destroy();
   }
+}
+
+// --- WebSocket broadcast ---------------------------------------------------------------------
+
+const bcastClients = Number(args['bcast-clients'] ?? 0);
+const BCAST_HIGH_WATER = 16 * 1024;
+/** [socket, its bytes waiting] */
+const bcastTargets = [];
+let bcastRaw = false;
+let bcastRunning = false;
+
+function bcastRegister(ws, waiting, raw = false) {
+  bcastRaw = raw;
+  bcastTargets.push([ws, waiting]);
+  if (!bcastRunning && bcastClients > 0 && bcastTargets.length >= bcastClients) {
+    bcastRunning = true;
+    setImmediate(bcastRound);
+  }
+}
+
+function bcastRound() {
+  const text = `{"seq":${seq++},"pad":"${PAD}"}`;
+  // The raw ceiling frames the text once (server frames are unmasked) and writes the same bytes to all.
+  const message = bcastRaw ? Buffer.concat([Buffer.from([0x81, Buffer.byteLength(text)]), Buffer.from(text)]) : text;
+  for (const [ws] of bcastTargets) ws.send(message);
+  for (const [, waiting] of bcastTargets) {
+    if (waiting() > BCAST_HIGH_WATER) {
+      setTimeout(bcastRound, 1);
+      return;
+    }
+  }
+  setImmediate(bcastRound);
 }
 
 // --- SSE fan-out --------------------------------------------------------------------------
