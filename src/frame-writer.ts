@@ -3,7 +3,7 @@
  * small payloads copied after it (and masked there for a client), large binary payloads
  * queued by reference so that they are never copied.
  */
-import { frameHeaderLength, unmaskInPlace, writeFrameHeader, type FrameFields } from './ws-frame-parser/index.js';
+import { frameHeaderLength, maskInto, unmaskInPlace, writeFrameHeader, type FrameFields } from './ws-frame-parser/index.js';
 import { randomMask } from './mask-source.js';
 import { copyRemembered, rememberedLength, rememberText } from './text-memo.js';
 import type { WriteBatcher } from './write-batcher.js';
@@ -39,14 +39,18 @@ export function writeFrame(
     const at = writer.reserve(headerLength + length);
     const buffer = writer.target;
     const offset = writeFrameHeader(buffer, at, fields, length, key);
+    if (!isString) {
+      // A client's binary payload is copied and masked in one pass.
+      if (key !== null) maskInto(data, buffer, offset, key);
+      else data.copy(buffer, offset);
+      return;
+    }
     if (remembered >= 0) {
       copyRemembered(buffer, offset);
-    } else if (isString) {
+    } else {
       buffer.write(data, offset, length, 'utf8');
       // Masked bytes are not the text's encoding.
       if (key === null) rememberText(data, buffer, offset, offset + length);
-    } else {
-      data.copy(buffer, offset);
     }
     if (key !== null && length > 0) unmaskInPlace(buffer.subarray(offset, offset + length), key);
   } else {

@@ -82,7 +82,7 @@ export function maskInto(source: Uint8Array, target: Uint8Array, offset: number,
     return;
   }
   target.set(source, offset);
-  unmaskInPlace(target.subarray(offset, offset + source.length), key, phase);
+  unmaskWithoutSimd(target.subarray(offset, offset + source.length), key, phase);
 }
 
 /** XORs `source` into `target` at `offset` (which may be `source` itself) through the SIMD window. */
