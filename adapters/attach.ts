@@ -10,8 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { markRequest } from '../middleware/request-flags.js';
 import { addResponseHelpers } from '../middleware/response-helpers.js';
-import type { EventSource } from '../src/event-source.js';
-import { SessionRegistry } from '../src/session-registry.js';
+import type { EventSource } from '../src/event-source/event-source.js';
+import { SessionRegistry } from '../src/server/session-registry.js';
 import { dispatchUpgrade, type RequestListener } from './upgrade-dispatch.js';
 
 export interface AttachOptions {

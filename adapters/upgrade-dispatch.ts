@@ -8,7 +8,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from '../src/index.js';
-import type { SessionRegistry } from '../src/session-registry.js';
+import type { SessionRegistry } from '../src/server/session-registry.js';
 import { closeWhenFlushed } from '../src/handshake/http-rejection.js';
 import { markRequest } from '../middleware/request-flags.js';
 import { addResponseHelpers } from '../middleware/response-helpers.js';

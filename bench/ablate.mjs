@@ -28,8 +28,8 @@ const windowArgs = flags.quick ? ['--warmup=500', '--duration=1500'] : ['--warmu
 const TECHNIQUES = [
   {
     name: 'per-frame-writes',
-    what: 'per-turn write batching (src/write-batcher.ts + src/frame-writer.ts): off = one socket.write per frame',
-    file: 'src/frame-writer.ts',
+    what: 'per-turn write batching (src/websocket-session/write-batcher.ts + src/websocket-session/frame-writer.ts): off = one socket.write per frame',
+    file: 'src/websocket-session/frame-writer.ts',
     find: /(\n {4}writer\.push\(data\);\n {2}\}\n)(\})/,
     replace: '$1  writer.flush();\n$2',
     scenarios: ['echo-64-c100', 'echo-64-c1000x4', 'bin-16k-c10'],
@@ -99,8 +99,8 @@ const TECHNIQUES = [
   },
   {
     name: 'no-text-memo',
-    what: 'the text memo (src/text-memo.ts): off = every text sent is encoded again',
-    file: 'src/text-memo.ts',
+    what: 'the text memo (src/websocket-session/text-memo.ts): off = every text sent is encoded again',
+    file: 'src/websocket-session/text-memo.ts',
     find: /return text !== null && value === text \? end - start : -1;/,
     replace: 'return -1;',
     scenarios: ['echo-64-c1000x4', 'bcast-1k'],
@@ -108,8 +108,8 @@ const TECHNIQUES = [
   },
   {
     name: 'sse-chunked',
-    what: 'event streams not chunked on HTTP/1.1 (src/sse/response-stream.ts): off = chunked transfer coding',
-    file: 'src/sse/response-stream.ts',
+    what: 'event streams not chunked on HTTP/1.1 (src/event-source/response-stream.ts): off = chunked transfer coding',
+    file: 'src/event-source/response-stream.ts',
     find: /if \(this\.response\.useChunkedEncodingByDefault === true\) this\.response\.useChunkedEncodingByDefault = false;/,
     replace: '',
     scenarios: ['sse-1k'],

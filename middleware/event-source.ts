@@ -5,7 +5,7 @@
  * goes to the framework's error handling.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventSource, type EventSourceOptions } from '../src/event-source.js';
+import { EventSource, type EventSourceOptions } from '../src/event-source/event-source.js';
 import { openEventSource } from './response-helpers.js';
 
 export type EventSourceHandler<Request extends IncomingMessage = IncomingMessage> = (

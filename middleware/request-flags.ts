@@ -3,7 +3,7 @@
  * that middleware can tell an upgrade (or an event stream) from an ordinary request.
  */
 import type { IncomingMessage } from 'node:http';
-import { EventSource } from '../src/event-source.js';
+import { EventSource } from '../src/event-source/event-source.js';
 
 declare module 'node:http' {
   interface IncomingMessage {

@@ -4,7 +4,7 @@
  * Express app gets it, with `req.isEventSource`, from `app.use(eventSourceSupport())`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventSource, type EventSourceOptions } from '../src/event-source.js';
+import { EventSource, type EventSourceOptions } from '../src/event-source/event-source.js';
 import { markRequest } from './request-flags.js';
 
 declare module 'node:http' {

@@ -1,14 +1,14 @@
-export { WebSocket, type WebSocketOptions } from './websocket.js';
-export { Client, type ClientOptions } from './client.js';
-export { ProxyError, type ProxyOptions } from './client-proxy.js';
-export type { ClientTlsOptions, ClientNetOptions } from './client-transport.js';
+export { WebSocket, type WebSocketOptions } from './server/websocket.js';
+export { Client, type ClientOptions } from './client/client.js';
+export { ProxyError, type ProxyOptions } from './client/proxy.js';
+export type { ClientTlsOptions, ClientNetOptions } from './client/transport.js';
 export {
   WebSocketSession,
   ReadyState,
   type SessionOptions,
   type BinaryType,
   type Role,
-} from './websocket-session.js';
+} from './websocket-session/websocket-session.js';
 export {
   WebSocketEvent,
   MessageEvent,
@@ -17,7 +17,7 @@ export {
   ControlEvent,
   type MessageData,
   type WebSocketEventMap,
-} from './events.js';
+} from './websocket-session/events.js';
 export {
   HatchwayError,
   ProtocolError,
@@ -27,8 +27,8 @@ export {
   CloseArgumentError,
   ErrorCode,
 } from './errors.js';
-export { createWebSocketStream, type WebSocketStreamOptions } from './websocket-stream.js';
-export type { SendData } from './send-data.js';
+export { createWebSocketStream, type WebSocketStreamOptions } from './websocket-session/websocket-stream.js';
+export type { SendData } from './websocket-session/send-data.js';
 export type { OriginPolicy, UpgradeRequest } from './handshake/server-handshake.js';
 export type { HeaderValues } from './handshake/custom-headers.js';
 export { CloseCode, FailureCode } from './ws-frame-parser/index.js';
@@ -50,6 +50,6 @@ export {
   type EventFields,
   type EventSourceRequest,
   type EventSourceResponse,
-} from './event-source.js';
-export { EventSourceCloseEvent, type EventSourceCloseReason, type EventSourceEventMap } from './sse/events.js';
-export { Channel, type ChannelOptions, type ReplayResult } from './channel.js';
+} from './event-source/event-source.js';
+export { EventSourceCloseEvent, type EventSourceCloseReason, type EventSourceEventMap } from './event-source/events.js';
+export { Channel, type ChannelOptions, type ReplayResult } from './event-source/channel.js';

@@ -9,7 +9,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, ProxyError, WebSocket } from '../../src/index.js';
-import { bypassesProxy, proxyFor } from '../../src/client-proxy.js';
+import { bypassesProxy, proxyFor } from '../../src/client/proxy.js';
 import { startEchoServer, type EchoServer } from '../helpers/echo-server.js';
 import { closeAll, listen, onCleanup, PROXY_VARIABLES, record, type Recorded } from './helpers.js';
 import { startProxy } from './proxy-server.js';

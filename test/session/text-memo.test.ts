@@ -5,7 +5,7 @@
  */
 import WS from 'ws';
 import { Client, type WebSocket } from '../../src/index.js';
-import { copyRemembered, rememberedLength, rememberText } from '../../src/text-memo.js';
+import { copyRemembered, rememberedLength, rememberText } from '../../src/websocket-session/text-memo.js';
 import { cleanup, connectPair, nextEmit, startServer, within } from './helpers.js';
 
 afterEach(cleanup);

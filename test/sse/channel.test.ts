@@ -5,7 +5,7 @@
  */
 import type * as http from 'node:http';
 import { ArgumentError, Channel, EventSource } from '../../src/index.js';
-import { EventHistory } from '../../src/sse/history.js';
+import { EventHistory } from '../../src/event-source/history.js';
 import { cleanup, RawClient, serve, within } from './helpers.js';
 
 afterEach(cleanup);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ArgumentError } from '../../src/index.js';
-import { COMMENT, formatEvent, formatRetry, retryMilliseconds } from '../../src/sse/event-format.js';
+import { COMMENT, formatEvent, formatRetry, retryMilliseconds } from '../../src/event-source/event-format.js';
 
 function parse(stream: string): { events: EventSourceMessage[]; retries: number[] } {
   const events: EventSourceMessage[] = [];

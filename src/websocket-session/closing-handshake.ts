@@ -3,8 +3,8 @@
  * the timer that drops a peer which never finishes, and what the close event reports. The
  * session creates it when closing starts, so an open connection does not carry its state.
  */
-import { CloseCode, encodeClosePayload, isApplicationCloseCode, MAX_CONTROL_PAYLOAD } from './ws-frame-parser/index.js';
-import { CloseArgumentError } from './errors.js';
+import { CloseCode, encodeClosePayload, isApplicationCloseCode, MAX_CONTROL_PAYLOAD } from '../ws-frame-parser/index.js';
+import { CloseArgumentError } from '../errors.js';
 import { CloseEvent } from './events.js';
 import { asBuffer } from './message-data.js';
 import type { SessionOptions } from './session-options.js';

@@ -6,9 +6,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { CloseCode, FailureCode, Opcode, RSV1, RSV2, RSV3, failure, type FrameFailure } from './ws-frame-parser/index.js';
-import { MessagePipeline } from './extensions/message-pipeline.js';
-import type { ExtensionMessage, ExtensionSession } from './extensions/extension-plugin.js';
+import { CloseCode, FailureCode, Opcode, RSV1, RSV2, RSV3, failure, type FrameFailure } from '../ws-frame-parser/index.js';
+import { MessagePipeline } from '../extensions/message-pipeline.js';
+import type { ExtensionMessage, ExtensionSession } from '../extensions/extension-plugin.js';
 import type { Payload } from './send-data.js';
 import { ReadyState } from './ready-state.js';
 

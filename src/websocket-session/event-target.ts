@@ -2,7 +2,7 @@
  * The listener surface of a WebSocket, typed by event: `on()`/`once()`/`off()`, the browser's
  * `addEventListener()`, and the `onopen`/`onmessage`/`onerror`/`onclose` properties.
  */
-import { EventHandlers } from './event-handlers.js';
+import { EventHandlers } from '../event-handlers.js';
 import type { WebSocketEventMap } from './events.js';
 
 type Handler<K extends keyof WebSocketEventMap> = ((event: WebSocketEventMap[K]) => void) | null;

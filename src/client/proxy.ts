@@ -7,9 +7,9 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { ConnectionError } from './errors.js';
-import { basicCredentials } from './handshake/basic-credentials.js';
-import { headerLines, type HeaderValues } from './handshake/custom-headers.js';
+import { ConnectionError } from '../errors.js';
+import { basicCredentials } from '../handshake/basic-credentials.js';
+import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
 
 export interface ProxyOptions {
   /** `http://user:pass@host:port` or `https://...`; userinfo becomes `Proxy-Authorization`. */

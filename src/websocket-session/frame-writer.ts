@@ -3,7 +3,7 @@
  * small payloads copied after it (and masked there for a client), large binary payloads
  * queued by reference so that they are never copied.
  */
-import { frameHeaderLength, maskInto, unmaskInPlace, writeFrameHeader, type FrameFields } from './ws-frame-parser/index.js';
+import { frameHeaderLength, maskInto, unmaskInPlace, writeFrameHeader, type FrameFields } from '../ws-frame-parser/index.js';
 import { randomMask } from './mask-source.js';
 import { copyRemembered, rememberedLength, rememberText } from './text-memo.js';
 import type { WriteBatcher } from './write-batcher.js';

@@ -3,7 +3,7 @@
  * frame), drawn from a pool of random bytes refilled by the system CSPRNG.
  */
 import { randomFillSync } from 'node:crypto';
-import type { MaskSource } from './ws-frame-parser/index.js';
+import type { MaskSource } from '../ws-frame-parser/index.js';
 
 const POOL_SIZE = 8192;
 const pool = Buffer.allocUnsafe(POOL_SIZE);

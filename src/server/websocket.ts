@@ -6,22 +6,22 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Client } from './client.js';
-import { HandshakeError } from './errors.js';
-import { CloseEvent } from './events.js';
-import { headerLines, type HeaderValues } from './handshake/custom-headers.js';
-import { rejectUpgrade } from './handshake/http-rejection.js';
+import { Client } from '../client/client.js';
+import { HandshakeError } from '../errors.js';
+import { CloseEvent } from '../websocket-session/events.js';
+import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
+import { rejectUpgrade } from '../handshake/http-rejection.js';
 import {
   isWebSocketRequest,
   negotiateServerHandshake,
   switchingProtocolsResponse,
   type OriginPolicy,
   type UpgradeRequest,
-} from './handshake/server-handshake.js';
-import { CloseCode, DEFAULT_MAX_LENGTH } from './ws-frame-parser/index.js';
-import type { ExtensionPlugin } from './extensions/extension-plugin.js';
-import { negotiateServer, validatePlugins } from './extensions/negotiation.js';
-import { ReadyState, WebSocketSession, type SessionOptions } from './websocket-session.js';
+} from '../handshake/server-handshake.js';
+import { CloseCode, DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
+import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
+import { negotiateServer, validatePlugins } from '../extensions/negotiation.js';
+import { ReadyState, WebSocketSession, type SessionOptions } from '../websocket-session/websocket-session.js';
 
 export interface WebSocketOptions extends SessionOptions {
   /** Extensions offered to clients, in order of preference, e.g. `[permessageDeflate()]`. */

@@ -3,7 +3,7 @@
  * ArrayBufferView, ArrayBuffers and arrays of byte integers go as binary (no copy where the
  * input already is bytes).
  */
-import { ArgumentError } from './errors.js';
+import { ArgumentError } from '../errors.js';
 
 export type SendData = string | Buffer | ArrayBuffer | SharedArrayBuffer | ArrayBufferView | readonly number[];
 

@@ -3,7 +3,7 @@
  * `drain`, through `on()`/`once()`/`off()`, `addEventListener()` and `onclose`/`ondrain`.
  */
 import { EventHandlers } from '../event-handlers.js';
-import { WebSocketEvent } from '../events.js';
+import { WebSocketEvent } from '../websocket-session/events.js';
 import type { ConnectionError } from '../errors.js';
 
 /**

@@ -5,15 +5,15 @@
  */
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ArgumentError, ConnectionError, HandshakeError } from './errors.js';
-import { openTunnel, proxyFor, type ProxyOptions } from './client-proxy.js';
-import { createTransport, hostOf, type ClientNetOptions, type ClientTlsOptions } from './client-transport.js';
-import { headerLines, type HeaderValues } from './handshake/custom-headers.js';
-import { checkServerResponse, clientHandshake, protocolList } from './handshake/client-handshake.js';
-import { ReadyState, WebSocketSession, type SessionOptions } from './websocket-session.js';
-import type { ExtensionPlugin } from './extensions/extension-plugin.js';
-import { offerClient, validatePlugins, type ClientOffer } from './extensions/negotiation.js';
-import { DEFAULT_MAX_LENGTH } from './ws-frame-parser/index.js';
+import { ArgumentError, ConnectionError, HandshakeError } from '../errors.js';
+import { openTunnel, proxyFor, type ProxyOptions } from './proxy.js';
+import { createTransport, hostOf, type ClientNetOptions, type ClientTlsOptions } from './transport.js';
+import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
+import { checkServerResponse, clientHandshake, protocolList } from '../handshake/client-handshake.js';
+import { ReadyState, WebSocketSession, type SessionOptions } from '../websocket-session/websocket-session.js';
+import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
+import { offerClient, validatePlugins, type ClientOffer } from '../extensions/negotiation.js';
+import { DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
 
 export interface ClientOptions extends SessionOptions {
   /** Extensions to offer, in order of preference, e.g. `[permessageDeflate()]`. */

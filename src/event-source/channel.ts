@@ -3,10 +3,10 @@
  * so that a client reconnecting with `Last-Event-ID` (WHATWG HTML §9.2.4) gets exactly the events
  * it missed. Each event is framed and encoded once; every subscriber is written the same bytes.
  */
-import { ArgumentError } from './errors.js';
+import { ArgumentError } from '../errors.js';
 import { EventSource, kWriteFrame } from './event-source.js';
-import { formatEvent, idValue, type EventFields } from './sse/event-format.js';
-import { EventHistory } from './sse/history.js';
+import { formatEvent, idValue, type EventFields } from './event-format.js';
+import { EventHistory } from './history.js';
 
 export interface ChannelOptions {
   /** Events kept for replay. Default 1000; 0 keeps none (a client that missed any event gets the reset signal). */

@@ -5,13 +5,13 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { CloseCode, FrameParser, Opcode, MAX_CONTROL_PAYLOAD, type FrameFailure, type FrameSink } from './ws-frame-parser/index.js';
-import { ArgumentError, ConnectionError, ErrorCode, ProtocolError } from './errors.js';
+import { CloseCode, FrameParser, Opcode, MAX_CONTROL_PAYLOAD, type FrameFailure, type FrameSink } from '../ws-frame-parser/index.js';
+import { ArgumentError, ConnectionError, ErrorCode, ProtocolError } from '../errors.js';
 import { CloseEvent, ControlEvent, ErrorEvent, MessageEvent, WebSocketEvent, type MessageData, type WebSocketEventMap } from './events.js';
-import { WebSocketEventTarget } from './websocket-event-target.js';
+import { WebSocketEventTarget } from './event-target.js';
 import { Keepalive } from './keepalive.js';
 import { writeFrame, writeLatin1 } from './frame-writer.js';
-import type { NegotiatedExtensions } from './extensions/negotiation.js';
+import type { NegotiatedExtensions } from '../extensions/negotiation.js';
 import { toBuffer, toPayload, type Payload, type SendData } from './send-data.js';
 import { asBuffer, toArrayBuffer } from './message-data.js';
 import { validateSessionOptions, type SessionOptions } from './session-options.js';
@@ -19,7 +19,7 @@ import { WriteBatcher } from './write-batcher.js';
 import { MessageIterator } from './message-iterator.js';
 import { rememberText } from './text-memo.js';
 import { ReadyState } from './ready-state.js';
-import { bindSocket, startReading, type SessionSocket } from './session-socket.js';
+import { bindSocket, startReading, type SessionSocket } from './socket-listeners.js';
 import { ClosingHandshake, checkCloseArguments } from './closing-handshake.js';
 import { SessionExtensions } from './session-extensions.js';
 

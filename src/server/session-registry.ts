@@ -3,9 +3,9 @@
  * WebSockets with 1001 (going away, RFC 6455 §7.4.1), then a bounded grace period before each is
  * dropped; event streams are ended along with their HTTP/1 connection.
  */
-import { CloseCode } from './ws-frame-parser/index.js';
-import { ReadyState, type WebSocketSession } from './websocket-session.js';
-import { EventSource, kShutdown } from './event-source.js';
+import { CloseCode } from '../ws-frame-parser/index.js';
+import { ReadyState, type WebSocketSession } from '../websocket-session/websocket-session.js';
+import { EventSource, kShutdown } from '../event-source/event-source.js';
 
 export class SessionRegistry {
   private readonly sessions = new Set<WebSocketSession>();

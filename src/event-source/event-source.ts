@@ -4,19 +4,19 @@
  * state, the `retry` directive, the keep-alive pings and backpressure; the wire format is
  * `sse/event-format.ts` and the response itself is `sse/response-stream.ts`.
  */
-import { ArgumentError, ConnectionError, ErrorCode } from './errors.js';
-import { WebSocketEvent } from './events.js';
-import { COMMENT, formatEvent, formatRetry, type EventFields } from './sse/event-format.js';
-import { EventSourceCloseEvent, EventSourceEventTarget, type EventSourceCloseReason } from './sse/events.js';
-import { resolveOptions, type EventSourceOptions } from './sse/options.js';
-import { responseHeaders } from './sse/response-headers.js';
-import { ResponseStream, type EventSourceResponse, type WriteOutcome } from './sse/response-stream.js';
+import { ArgumentError, ConnectionError, ErrorCode } from '../errors.js';
+import { WebSocketEvent } from '../websocket-session/events.js';
+import { COMMENT, formatEvent, formatRetry, type EventFields } from './event-format.js';
+import { EventSourceCloseEvent, EventSourceEventTarget, type EventSourceCloseReason } from './events.js';
+import { resolveOptions, type EventSourceOptions } from './options.js';
+import { responseHeaders } from './response-headers.js';
+import { ResponseStream, type EventSourceResponse, type WriteOutcome } from './response-stream.js';
 import {
   acceptsEventStream,
   lastEventIdOf,
   requestUrl,
   type EventSourceRequest,
-} from './sse/request-info.js';
+} from './request-info.js';
 
 export type { EventSourceOptions, EventFields, EventSourceRequest, EventSourceResponse };
 

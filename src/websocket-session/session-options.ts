@@ -1,5 +1,5 @@
 /** Options every WebSocket session takes, server or client, and their validation. */
-import { ArgumentError } from './errors.js';
+import { ArgumentError } from '../errors.js';
 
 export interface SessionOptions {
   /** Largest incoming message in bytes; larger closes with 1009. Default 2^26 - 1. */
