@@ -5,13 +5,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, WebSocket, type WebSocketOptions } from '../src/index.js';
+import { closeWithStatus } from '../src/websocket-session/websocket-session.js';
 import { claimUpgrade } from './upgrade-context.js';
 
 export interface WebSocketMiddlewareOptions extends WebSocketOptions {
   /** Subprotocols the server speaks; the first in the client's order wins. */
   protocols?: readonly string[];
 }
-
 
 /** The open (or refused) socket, or null when the request is not an upgrade this middleware can take. */
 export function acceptUpgrade(request: IncomingMessage, options: WebSocketMiddlewareOptions): WebSocket | null {
@@ -26,7 +26,7 @@ export function acceptUpgrade(request: IncomingMessage, options: WebSocketMiddle
 
 /** A handler failed: the socket closes with 1011 (RFC 6455 §7.4.1, internal error) and the error goes on to the framework. */
 export function handlerFailed(ws: WebSocket): void {
-  ws.closeWithStatus(CloseCode.INTERNAL_ERROR);
+  closeWithStatus(ws, CloseCode.INTERNAL_ERROR);
 }
 
 /** Runs the handler; `onError` receives what it threw or rejected with, after the socket was closed. */

@@ -16,14 +16,29 @@ interface Wrapped {
   [kWrapped]?: Listener | ListenerObject;
 }
 
+let getHandlerOf: (target: EventHandlers, type: string) => Listener | null;
+let setHandlerOf: (target: EventHandlers, type: string, handler: Listener | null) => void;
+
+/** The listener set through an `on<type>` property, or null. */
+export function getHandler(target: EventHandlers, type: string): Listener | null {
+  return getHandlerOf(target, type);
+}
+
+/** Sets (or, with null, removes) the `on<type>` listener, keeping its place among the others. */
+export function setHandler(target: EventHandlers, type: string, handler: Listener | null): void {
+  setHandlerOf(target, type, handler);
+}
+
 export class EventHandlers extends EventEmitter {
   private [kHandlers]: Map<string, Wrapped> | undefined;
 
-  protected getHandler(type: string): Listener | null {
-    return (this[kHandlers]?.get(type)?.[kWrapped] as Listener | undefined) ?? null;
+  static {
+    // The `on*` properties of the subclasses reach the handler table through these, unpublished.
+    getHandlerOf = (target, type) => (target[kHandlers]?.get(type)?.[kWrapped] as Listener | undefined) ?? null;
+    setHandlerOf = (target, type, handler) => target.#setHandler(type, handler);
   }
 
-  protected setHandler(type: string, handler: Listener | null): void {
+  #setHandler(type: string, handler: Listener | null): void {
     const handlers = (this[kHandlers] ??= new Map());
     const previous = handlers.get(type);
     if (previous !== undefined) {

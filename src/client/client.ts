@@ -1,7 +1,9 @@
 /**
  * The WebSocket client: `new Client(url, protocols, options)` for `ws:` and `wss:` URLs. It
  * runs the opening handshake (through a proxy tunnel and TLS when asked), then hands the
- * socket to the same session object the server uses, in the client role.
+ * socket to the same session object the server uses, in the client role. This folder is the
+ * client: the connection attempt and its redirects here, the HTTP CONNECT proxy (`proxy.ts`) and
+ * the TCP or TLS transport under it (`transport.ts`).
  */
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,7 +12,7 @@ import { openTunnel, proxyFor, type ProxyOptions } from './proxy.js';
 import { createTransport, hostOf, type ClientNetOptions, type ClientTlsOptions } from './transport.js';
 import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
 import { checkServerResponse, clientHandshake, protocolList } from '../handshake/client-handshake.js';
-import { ReadyState, WebSocketSession, type SessionOptions } from '../websocket-session/websocket-session.js';
+import { ReadyState, WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
 import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
 import { offerClient, validatePlugins, type ClientOffer } from '../extensions/negotiation.js';
 import { DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
@@ -53,6 +55,7 @@ export class Client extends WebSocketSession {
   private deadline: NodeJS.Timeout | null = null;
   /** The connecting phase is over: the socket opened, or the attempt failed or was aborted. */
   private settled = false;
+  readonly #connection = connectionOf(this);
 
   constructor(url: string | URL, protocols?: string | readonly string[] | null, options: ClientOptions = {}) {
     super('client', options);
@@ -70,13 +73,13 @@ export class Client extends WebSocketSession {
 
   override close(code?: number, reason?: string): void {
     super.close(code, reason);
-    if (this.readyState === ReadyState.CLOSING && this.socket === null) {
+    if (this.readyState === ReadyState.CLOSING && this.#connection.socket === null) {
       this.abort(new ConnectionError('closed before the connection was established', 'WS_ERR_CLOSED_BEFORE_OPEN'));
     }
   }
 
   override terminate(): void {
-    if (this.socket === null) this.abort(new ConnectionError('terminated while connecting', 'WS_ERR_CLOSED_BEFORE_OPEN'));
+    if (this.#connection.socket === null) this.abort(new ConnectionError('terminated while connecting', 'WS_ERR_CLOSED_BEFORE_OPEN'));
     else super.terminate();
   }
 
@@ -135,7 +138,7 @@ export class Client extends WebSocketSession {
     try {
       const accepted = checkServerResponse(response.statusCode, response.headers, key, this.offeredProtocols, offer.names);
       this.protocol = accepted.protocol;
-      this.useExtensions(offer.activate(accepted.extensions));
+      this.#connection.useExtensions(offer.activate(accepted.extensions));
     } catch (error) {
       socket.destroy();
       // release() also drops the proxy tunnel under a TLS socket.
@@ -144,8 +147,8 @@ export class Client extends WebSocketSession {
     this.settled = true;
     this.tunnel = null;
     this.clearDeadline();
-    this.attach(socket);
-    this.start(head);
+    this.#connection.attach(socket);
+    this.#connection.start(head);
   }
 
   private refused(response: http.IncomingMessage, target: URL, redirects: number, key: string): void {
@@ -194,11 +197,11 @@ export class Client extends WebSocketSession {
   private abort(error: Error): void {
     if (this.settled || this.readyState === ReadyState.CLOSED) return;
     this.settled = true;
-    this.readyState = ReadyState.CLOSING;
+    this.#connection.readyState = ReadyState.CLOSING;
     this.release();
     process.nextTick(() => {
-      this.emitError(error);
-      this.finish();
+      this.#connection.emitError(error);
+      this.#connection.finish();
     });
   }
 
@@ -206,10 +209,10 @@ export class Client extends WebSocketSession {
   private failHandshake(error: Error): void {
     if (this.settled || this.readyState === ReadyState.CLOSED) return;
     this.settled = true;
-    this.readyState = ReadyState.CLOSING;
+    this.#connection.readyState = ReadyState.CLOSING;
     this.release();
-    this.emitError(error);
-    this.finish();
+    this.#connection.emitError(error);
+    this.#connection.finish();
   }
 
   /** Drops whatever the connection attempt holds: the request, the tunnel, the deadline. */

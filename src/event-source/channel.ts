@@ -4,7 +4,7 @@
  * it missed. Each event is framed and encoded once; every subscriber is written the same bytes.
  */
 import { ArgumentError } from '../errors.js';
-import { EventSource, kWriteFrame } from './event-source.js';
+import { EventSource, writeFrame } from './event-source.js';
 import { formatEvent, idValue, type EventFields } from './event-format.js';
 import { EventHistory } from './history.js';
 
@@ -71,9 +71,9 @@ export class Channel {
       if (missed === null) {
         result.missed = true;
         // The reset event carries the newest id, so that the client's next reconnect resumes from now.
-        if (this.resetEvent !== null) es[kWriteFrame](formatEvent('', { event: this.resetEvent, id: this.latest }));
+        if (this.resetEvent !== null) writeFrame(es, formatEvent('', { event: this.resetEvent, id: this.latest }));
       } else {
-        for (const event of missed) es[kWriteFrame](event.frame, event.frame.length);
+        for (const event of missed) writeFrame(es, event.frame, event.frame.length);
         result.replayed = missed.length;
       }
     }
@@ -106,7 +106,7 @@ export class Channel {
     if (DECIMAL.test(id)) this.counter = Math.max(this.counter, Number(id));
     this.history.push({ id, frame });
     this.latest = id;
-    for (const es of this.subscribers) es[kWriteFrame](frame, frame.length);
+    for (const es of this.subscribers) writeFrame(es, frame, frame.length);
     return id;
   }
 

@@ -1,8 +1,11 @@
 /**
  * The server side of Server-Sent Events (WHATWG HTML §9.2): `new EventSource(req, res, options)`
  * answers the request with a `text/event-stream` and keeps it open. The session owns the stream's
- * state, the `retry` directive, the keep-alive pings and backpressure; the wire format is
- * `sse/event-format.ts` and the response itself is `sse/response-stream.ts`.
+ * state, the `retry` directive, the keep-alive pings and backpressure. This folder is everything
+ * Server-Sent Events: the session here, `Channel` (one stream of events to many sessions, with a
+ * bounded history for replay), the wire format (`event-format.ts`), the response underneath
+ * (`response-stream.ts`, `response-headers.ts`), what the request tells (`request-info.ts`), and
+ * the session's events and options.
  */
 import { ArgumentError, ConnectionError, ErrorCode } from '../errors.js';
 import { WebSocketEvent } from '../websocket-session/events.js';
@@ -24,10 +27,18 @@ export type { EventSourceOptions, EventFields, EventSourceRequest, EventSourceRe
 export const EventSourceState = { CONNECTING: 0, OPEN: 1, CLOSED: 2 } as const;
 export type EventSourceState = (typeof EventSourceState)[keyof typeof EventSourceState];
 
-/** @internal Used by `Channel` to write an event framed once for every subscriber. */
-export const kWriteFrame = Symbol('hatchway.writeFrame');
-/** @internal Used on server shutdown: end the stream and its HTTP/1 connection. */
-export const kShutdown = Symbol('hatchway.shutdown');
+let writeFrameOf: (stream: EventSource, frame: string | Buffer, byteLength?: number) => boolean;
+let shutdownOf: (stream: EventSource) => void;
+
+/** Writes an event already framed: `Channel` frames each event once for all its subscribers. */
+export function writeFrame(stream: EventSource, frame: string | Buffer, byteLength?: number): boolean {
+  return writeFrameOf(stream, frame, byteLength);
+}
+
+/** Ends the stream and its HTTP/1 connection, on server shutdown. */
+export function shutdown(stream: EventSource): void {
+  shutdownOf(stream);
+}
 
 export interface EventSource {
   readonly CONNECTING: 0;
@@ -57,6 +68,12 @@ export class EventSource extends EventSourceEventTarget {
   private readonly stream: ResponseStream;
   private pingTimer: NodeJS.Timeout | null = null;
 
+  static {
+    // Static blocks may call private methods: the package's own way in, which it does not export.
+    writeFrameOf = (stream, frame, byteLength) => stream.#writeFrame(frame, byteLength);
+    shutdownOf = (stream) => stream.#shutdown();
+  }
+
   constructor(request: EventSourceRequest, response: EventSourceResponse, options: EventSourceOptions = {}) {
     super();
     // Everything that can throw runs before the first byte is written.
@@ -81,7 +98,7 @@ export class EventSource extends EventSourceEventTarget {
     this.stream.open(headers);
     // The `retry:` block (or an empty comment) goes first so that the headers leave at once and
     // the browser's `open` fires without waiting for the first event.
-    this[kWriteFrame](preamble);
+    this.#writeFrame(preamble);
     if (resolved.pingMs > 0 && this.readyState === EventSourceState.OPEN) {
       // Every interval, busy or not: a fixed beat keeps the longest silence at one interval.
       this.pingTimer = setInterval(() => this.ping(), resolved.pingMs);
@@ -101,12 +118,12 @@ export class EventSource extends EventSourceEventTarget {
    * a full connection (`drain` follows) or the stream is closed.
    */
   send(data: string, fields?: EventFields): boolean {
-    return this[kWriteFrame](formatEvent(data, fields));
+    return this.#writeFrame(formatEvent(data, fields));
   }
 
   /** Sends a `:` comment line, which keeps proxies from closing an idle stream and is invisible to the page. */
   ping(): boolean {
-    return this[kWriteFrame](COMMENT);
+    return this.#writeFrame(COMMENT);
   }
 
   /**
@@ -119,13 +136,11 @@ export class EventSource extends EventSourceEventTarget {
     this.finish('closed');
   }
 
-  /** @internal */
-  [kWriteFrame](frame: string | Buffer, byteLength?: number): boolean {
+  #writeFrame(frame: string | Buffer, byteLength?: number): boolean {
     return this.outcome(this.readyState === EventSourceState.OPEN ? this.stream.write(frame, byteLength) : 'closed');
   }
 
-  /** @internal */
-  [kShutdown](): void {
+  #shutdown(): void {
     if (this.readyState === EventSourceState.CLOSED) return;
     this.stream.end({ closeConnection: true });
     this.finish('closed');

@@ -2,7 +2,7 @@
  * The events of a server-side EventSource, typed like the WebSocket's: `close` (once) and
  * `drain`, through `on()`/`once()`/`off()`, `addEventListener()` and `onclose`/`ondrain`.
  */
-import { EventHandlers } from '../event-handlers.js';
+import { EventHandlers, getHandler, setHandler } from '../event-handlers.js';
 import { WebSocketEvent } from '../websocket-session/events.js';
 import type { ConnectionError } from '../errors.js';
 
@@ -50,15 +50,15 @@ export interface EventSourceEventTarget {
 
 export class EventSourceEventTarget extends EventHandlers {
   get onclose(): Handler<'close'> {
-    return this.getHandler('close') as Handler<'close'>;
+    return getHandler(this, 'close') as Handler<'close'>;
   }
   set onclose(handler: Handler<'close'>) {
-    this.setHandler('close', handler);
+    setHandler(this, 'close', handler);
   }
   get ondrain(): Handler<'drain'> {
-    return this.getHandler('drain') as Handler<'drain'>;
+    return getHandler(this, 'drain') as Handler<'drain'>;
   }
   set ondrain(handler: Handler<'drain'>) {
-    this.setHandler('drain', handler);
+    setHandler(this, 'drain', handler);
   }
 }

@@ -4,8 +4,8 @@
  * dropped; event streams are ended along with their HTTP/1 connection.
  */
 import { CloseCode } from '../ws-frame-parser/index.js';
-import { ReadyState, type WebSocketSession } from '../websocket-session/websocket-session.js';
-import { EventSource, kShutdown } from '../event-source/event-source.js';
+import { ReadyState, closeWithStatus, type WebSocketSession } from '../websocket-session/websocket-session.js';
+import { EventSource, shutdown } from '../event-source/event-source.js';
 
 export class SessionRegistry {
   private readonly sessions = new Set<WebSocketSession>();
@@ -24,8 +24,8 @@ export class SessionRegistry {
   }
 
   closeAll(graceMs: number): void {
-    for (const session of this.sessions) session.closeWithStatus(CloseCode.GOING_AWAY, graceMs);
-    for (const stream of [...this.streams]) stream[kShutdown]();
+    for (const session of this.sessions) closeWithStatus(session, CloseCode.GOING_AWAY, graceMs);
+    for (const stream of [...this.streams]) shutdown(stream);
   }
 
   get size(): number {

@@ -1,7 +1,9 @@
 /**
  * The server-side WebSocket: `new WebSocket(request, socket, head, protocols, options)` on an
  * HTTP upgrade request. It checks the opening handshake, answers 101 (or a short HTTP error
- * and closes the socket), then hands the connection to the shared session.
+ * and closes the socket), then hands the connection to the shared session. This folder is the
+ * server's side of WebSockets: the server socket, and the registry of a server's live sessions
+ * that closes them all when the server shuts down.
  */
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -21,7 +23,7 @@ import {
 import { CloseCode, DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
 import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
 import { negotiateServer, validatePlugins } from '../extensions/negotiation.js';
-import { ReadyState, WebSocketSession, type SessionOptions } from '../websocket-session/websocket-session.js';
+import { ReadyState, WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
 
 export interface WebSocketOptions extends SessionOptions {
   /** Extensions offered to clients, in order of preference, e.g. `[permessageDeflate()]`. */
@@ -76,17 +78,19 @@ export class WebSocket extends WebSocketSession {
       if (!(error instanceof HandshakeError)) throw error;
       // The peer is told the status only; the detail stays in the error event.
       rejectUpgrade(socket, error.statusCode, STATUS_CODES[error.statusCode] ?? 'Error', error.headers);
-      this.readyState = ReadyState.CLOSED;
+      const connection = connectionOf(this);
+      connection.readyState = ReadyState.CLOSED;
       process.nextTick(() => {
-        this.emitError(error);
+        connection.emitError(error);
         this.emit('close', new CloseEvent(this, CloseCode.ABNORMAL, '', false));
       });
       return;
     }
     this.protocol = accepted.protocol;
-    this.useExtensions(negotiated);
-    this.attach(socket);
-    this.writeRaw(
+    const connection = connectionOf(this);
+    connection.useExtensions(negotiated);
+    connection.attach(socket);
+    connection.writeRaw(
       switchingProtocolsResponse({
         accept: accepted.accept,
         protocol: accepted.protocol,
@@ -95,7 +99,7 @@ export class WebSocket extends WebSocketSession {
       }),
     );
     // Listeners can still be attached after `new`: `open` fires on the next tick.
-    process.nextTick(() => this.start(head ?? undefined));
+    process.nextTick(() => connection.start(head ?? undefined));
   }
 }
 

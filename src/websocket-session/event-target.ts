@@ -2,7 +2,7 @@
  * The listener surface of a WebSocket, typed by event: `on()`/`once()`/`off()`, the browser's
  * `addEventListener()`, and the `onopen`/`onmessage`/`onerror`/`onclose` properties.
  */
-import { EventHandlers } from '../event-handlers.js';
+import { EventHandlers, getHandler, setHandler } from '../event-handlers.js';
 import type { WebSocketEventMap } from './events.js';
 
 type Handler<K extends keyof WebSocketEventMap> = ((event: WebSocketEventMap[K]) => void) | null;
@@ -25,27 +25,27 @@ export interface WebSocketEventTarget {
 
 export class WebSocketEventTarget extends EventHandlers {
   get onopen(): Handler<'open'> {
-    return this.getHandler('open') as Handler<'open'>;
+    return getHandler(this, 'open') as Handler<'open'>;
   }
   set onopen(handler: Handler<'open'>) {
-    this.setHandler('open', handler);
+    setHandler(this, 'open', handler);
   }
   get onmessage(): Handler<'message'> {
-    return this.getHandler('message') as Handler<'message'>;
+    return getHandler(this, 'message') as Handler<'message'>;
   }
   set onmessage(handler: Handler<'message'>) {
-    this.setHandler('message', handler);
+    setHandler(this, 'message', handler);
   }
   get onerror(): Handler<'error'> {
-    return this.getHandler('error') as Handler<'error'>;
+    return getHandler(this, 'error') as Handler<'error'>;
   }
   set onerror(handler: Handler<'error'>) {
-    this.setHandler('error', handler);
+    setHandler(this, 'error', handler);
   }
   get onclose(): Handler<'close'> {
-    return this.getHandler('close') as Handler<'close'>;
+    return getHandler(this, 'close') as Handler<'close'>;
   }
   set onclose(handler: Handler<'close'>) {
-    this.setHandler('close', handler);
+    setHandler(this, 'close', handler);
   }
 }

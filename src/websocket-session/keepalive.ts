@@ -3,11 +3,16 @@
  * at all during a whole interval after a ping is dropped. Any incoming byte counts as a sign
  * of life, so a busy connection is never dropped for a late pong.
  */
+import { Opcode } from '../ws-frame-parser/index.js';
+
 export interface KeepaliveTarget {
   heardFromPeer: boolean;
-  ping(): boolean;
+  /** Sends a control frame; `false` when the connection is no longer open. */
+  sendControl(opcode: number, data: Buffer): boolean;
   dropSilentPeer(): void;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export class Keepalive {
   private readonly timer: NodeJS.Timeout;
@@ -18,7 +23,6 @@ export class Keepalive {
     this.timer.unref();
   }
 
-  /** @internal */
   check(target: KeepaliveTarget): void {
     if (this.awaiting && !target.heardFromPeer) {
       this.stop();
@@ -26,7 +30,7 @@ export class Keepalive {
       return;
     }
     target.heardFromPeer = false;
-    this.awaiting = target.ping();
+    this.awaiting = target.sendControl(Opcode.PING, EMPTY);
   }
 
   stop(): void {

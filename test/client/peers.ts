@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { WebSocket as WsSocket } from 'ws';
 import { WebSocket, type WebSocketOptions } from '../../src/index.js';
 import { listen, onCleanup, within, wsServer, WAIT_MS } from './helpers.js';
+import { closeWithStatus } from '../../src/websocket-session/websocket-session.js';
 
 export interface ServerPeer {
   /** The upgrade request as the server saw it. */
@@ -121,7 +122,7 @@ export async function hatchwayServer(options: PeerServerOptions = {}): Promise<P
             }),
             'the pong at the hatchway server',
           ),
-        close: (code, reason) => (code >= 3000 || code === 1000 ? ws.close(code, reason) : ws.closeWithStatus(code)),
+        close: (code, reason) => (code >= 3000 || code === 1000 ? ws.close(code, reason) : closeWithStatus(ws, code)),
         echo: () => {
           echoing = true;
         },

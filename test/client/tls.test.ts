@@ -10,6 +10,7 @@ import * as tls from 'node:tls';
 import { Client } from '../../src/index.js';
 import { closeAll, openClient, record, type Recorded } from './helpers.js';
 import { makeCertificates, removeCertificates, secureEchoServer, type Certificates } from './tls-fixtures.js';
+import { connectionOf } from '../../src/websocket-session/websocket-session.js';
 
 let certs: Certificates;
 beforeAll(async () => {
@@ -193,7 +194,7 @@ describe('SNI and other TLS options', () => {
     expect(cause.code).toBe('EPROTO');
     expect(cause.message).toMatch(/protocol version|unsupported protocol/i);
     const ok = await openClient(`wss://localhost:${server.port}/`, null, { tls: { ca: certs.ca.cert, maxVersion: 'TLSv1.2' } });
-    expect((ok.client as unknown as { socket: tls.TLSSocket }).socket.getProtocol()).toBe('TLSv1.2');
+    expect((connectionOf(ok.client).socket as tls.TLSSocket).getProtocol()).toBe('TLSv1.2');
   });
 
   test('net options apply under TLS too (localAddress)', async () => {
