@@ -1,7 +1,10 @@
 /**
  * Extension negotiation (RFC 6455 §9.1): the server accepts, in its own order of preference,
  * the first extensions whose offers it can serve and whose RSV bits are still free; the
- * client offers its extensions and checks that the server answered only what it offered.
+ * client offers its extensions and checks that the server answered only what it offered. This
+ * folder is WebSocket extensions: the `Sec-WebSocket-Extensions` grammar, the plugin contract of
+ * `websocket-extensions`, negotiation here, the ordered message pipeline a session runs its
+ * messages through, and `permessageDeflate()` (RFC 7692) with its zlib codec and limiter.
  */
 import { ArgumentError, HandshakeError } from '../errors.js';
 import { RSV1, RSV2, RSV3 } from '../ws-frame-parser/index.js';

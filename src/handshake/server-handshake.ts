@@ -1,6 +1,9 @@
 /**
  * The server's side of the opening handshake (RFC 6455 §4.2): checks the client's request
- * and builds the 101 response. Any refusal is a `HandshakeError` carrying its HTTP status.
+ * and builds the 101 response. Any refusal is a `HandshakeError` carrying its HTTP status. This
+ * folder is the opening handshake of both roles as pure functions of headers: the server's here,
+ * the client's (`client-handshake.ts`), the accept key, header lists, the caller's extra headers,
+ * and the short HTTP refusal written on a socket that will not be upgraded.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode, HandshakeError } from '../errors.js';

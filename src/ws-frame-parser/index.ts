@@ -1,4 +1,9 @@
-/** The RFC 6455 frame codec: sans-I/O, no imports from Node or the rest of the project. */
+/**
+ * The RFC 6455 frame codec, sans-I/O: bytes in, frames, messages and typed failures out
+ * (`frame-parser.ts`, a state machine that gives the same result for any chunking); frames in,
+ * bytes out (`frame-serializer.ts`). No sockets, timers, zlib, events, Node typings or imports
+ * from the rest of the project; the session above it owns all of that.
+ */
 export { FrameParser, DEFAULT_MAX_LENGTH, DEFAULT_MAX_FRAGMENTS } from './frame-parser.js';
 export type { FrameSink, FrameParserOptions } from './frame-parser.js';
 export {
