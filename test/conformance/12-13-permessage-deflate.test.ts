@@ -1,5 +1,5 @@
 /**
- * Autobahn categories 12 and 13: permessage-deflate.
+ * Autobahn categories 12 and 13 against the server: permessage-deflate (RFC 7692).
  *
  * 12.1-12.5: compressed messages of 16 B to 128 KiB from five corpora (JSON and HTML as text;
  * a bitmap, Faust and a PDF as binary), the compressed payload auto-fragmented at 0 (none),
@@ -15,35 +15,13 @@
  * Autobahn sends 1000 messages per case; here a case sends up to 100, at most 512 KiB in all.
  */
 import { permessageDeflate } from '../../src/index.js';
+import { CATEGORY_12, CATEGORY_13_TERMS, JSON_CORPUS, testEachPair, type Corpus } from './cases/12-13-permessage-deflate';
 import { useEchoServer } from './harness';
 import { Op } from './frame-encoder';
-import { type MessageKind } from './raw-client';
 import { clientCodec, compressedFrames, expectInflatedMessage, parseDeflateResponse } from './deflate-peer';
-import { bitmapCorpus, faustCorpus, htmlCorpus, jsonCorpus, pdfCorpus, sliceOf } from './deflate-corpora';
+import { sliceOf } from './deflate-corpora';
 
 const srv = useEchoServer({ extensions: [permessageDeflate({ threshold: 0 })] });
-
-/** Autobahn's (payload size, auto-fragment size) for x.y.1 to x.y.18. */
-const PAIRS: ReadonlyArray<readonly [number, number]> = [
-  [16, 0],
-  [64, 0],
-  [256, 0],
-  [1024, 0],
-  [4096, 0],
-  [8192, 0],
-  [16384, 0],
-  [32768, 0],
-  [65536, 0],
-  [131072, 0],
-  [8192, 256],
-  [16384, 256],
-  [32768, 256],
-  [65536, 256],
-  [131072, 256],
-  [131072, 1024],
-  [131072, 4096],
-  [131072, 32768],
-];
 
 const MAX_MESSAGES = 100;
 const MAX_BYTES = 512 * 1024;
@@ -53,31 +31,14 @@ function messageCount(size: number): number {
   return Math.max(4, Math.min(MAX_MESSAGES, Math.floor(MAX_BYTES / size)));
 }
 
-interface Corpus {
-  name: string;
-  kind: MessageKind;
-  data: Buffer;
-}
-
-const lazy = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= make());
-};
-const corpora = {
-  json: lazy(jsonCorpus),
-  bitmap: lazy(bitmapCorpus),
-  faust: lazy(faustCorpus),
-  html: lazy(htmlCorpus),
-  pdf: lazy(pdfCorpus),
-};
-
 async function runCase(offer: string, expectedResponse: string, corpus: Corpus, size: number, fragment: number): Promise<void> {
   const c = await srv.connect({ extensions: offer });
   expect(c.handshake.headers['sec-websocket-extensions']).toBe(expectedResponse);
   const { deflater, inflater } = clientCodec(parseDeflateResponse(expectedResponse)!);
   const text = corpus.kind === 'text';
   const opcode = text ? Op.TEXT : Op.BINARY;
-  const messages = Array.from({ length: messageCount(size) }, (_, i) => sliceOf(corpus.data, size, i, text));
+  const data = corpus.data();
+  const messages = Array.from({ length: messageCount(size) }, (_, i) => sliceOf(data, size, i, text));
   try {
     for (let at = 0; at < messages.length; at += BURST) {
       const burst = messages.slice(at, at + BURST);
@@ -97,23 +58,10 @@ async function runCase(offer: string, expectedResponse: string, corpus: Corpus, 
 /** The offer of ws and of browsers: client context takeover kept, any client window. */
 const DEFAULT_OFFER = 'permessage-deflate; client_max_window_bits';
 
-const category12: Array<[string, string, () => Corpus]> = [
-  ['12.1', 'JSON, text', () => ({ name: 'json', kind: 'text', data: corpora.json() })],
-  ['12.2', 'bitmap image, binary', () => ({ name: 'bitmap', kind: 'binary', data: corpora.bitmap() })],
-  ['12.3', 'Faust, sent as binary', () => ({ name: 'faust', kind: 'binary', data: corpora.faust() })],
-  ['12.4', 'HTML, text', () => ({ name: 'html', kind: 'text', data: corpora.html() })],
-  ['12.5', 'PDF, binary', () => ({ name: 'pdf', kind: 'binary', data: corpora.pdf() })],
-];
-
 describe('12 permessage-deflate: messages of many sizes, auto-fragmented', () => {
-  for (const [group, what, corpus] of category12) {
+  for (const [group, what, corpus] of CATEGORY_12) {
     describe(`${group} ${what}`, () => {
-      test.each(PAIRS.map(([size, fragment], i) => [`${group}.${i + 1}`, size, fragment] as const))(
-        '%s: %i-byte messages, fragmented at %i',
-        async (_id, size, fragment) => {
-          await runCase(DEFAULT_OFFER, 'permessage-deflate', corpus(), size, fragment);
-        },
-      );
+      testEachPair('', group, (size, fragment) => runCase(DEFAULT_OFFER, 'permessage-deflate', corpus, size, fragment));
     });
   }
 });
@@ -137,29 +85,15 @@ function expectedAnswer(noContextTakeover: boolean, maxWindowBits: number): stri
   return response;
 }
 
-const category13: Array<[string, string, string]> = [
-  ...(
-    [
-      [false, 0],
-      [true, 0],
-      [false, 9],
-      [false, 15],
-      [true, 9],
-      [true, 15],
-    ] as Array<[boolean, number]>
-  ).map(([ctx, bits], i): [string, string, string] => [`13.${i + 1}`, autobahnOffer(ctx, bits), expectedAnswer(ctx, bits)]),
+const category13: Array<[group: string, offer: string, response: string]> = [
+  ...CATEGORY_13_TERMS.map(([ctx, bits], i): [string, string, string] => [`13.${i + 1}`, autobahnOffer(ctx, bits), expectedAnswer(ctx, bits)]),
   ['13.7', [autobahnOffer(true, 9), autobahnOffer(true, 0), autobahnOffer(false, 0)].join(', '), expectedAnswer(true, 9)],
 ];
 
 describe('13 permessage-deflate: the JSON corpus under each offer', () => {
   for (const [group, offer, response] of category13) {
     describe(`${group} offer "${offer}" → "${response}"`, () => {
-      test.each(PAIRS.map(([size, fragment], i) => [`${group}.${i + 1}`, size, fragment] as const))(
-        '%s: %i-byte messages, fragmented at %i',
-        async (_id, size, fragment) => {
-          await runCase(offer, response, { name: 'json', kind: 'text', data: corpora.json() }, size, fragment);
-        },
-      );
+      testEachPair('', group, (size, fragment) => runCase(offer, response, JSON_CORPUS, size, fragment));
     });
   }
 });

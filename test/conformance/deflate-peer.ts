@@ -1,12 +1,15 @@
 /**
- * The client's half of permessage-deflate (RFC 7692) for the raw conformance client, written on
- * node:zlib directly and sharing no code with the library under test: a message is compressed
- * with a sync flush and loses its trailing `00 00 ff ff` (§7.2.1); a received one gets it back
- * and is inflated (§7.2.2), with the window and context mode that the handshake agreed.
+ * The raw side's half of permessage-deflate (RFC 7692) for the conformance endpoints of either
+ * role, written on node:zlib directly and sharing no code with the library under test: a
+ * message is compressed with a sync flush and loses its trailing `00 00 ff ff` (§7.2.1); a
+ * received one gets it back and is inflated (§7.2.2), with the window and context mode that the
+ * handshake agreed.
  */
 import * as zlib from 'node:zlib';
 import { fragmentMessage, type FrameSpec, type Payload, toBuffer } from './frame-encoder';
-import { describeEvent, isValidUtf8, type MessageKind, type RawClient } from './raw-client';
+import type { RawEndpoint } from './shared/raw-endpoint';
+import { isValidUtf8 } from './shared/utf8';
+import { describeEvent, firstDifference, type MessageKind } from './shared/wire-event';
 
 export const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /** RSV1 as FrameSpec.rsv counts it. */
@@ -85,90 +88,87 @@ export function inflateMessage(data: Buffer, windowBits = 15): Buffer {
   return zlib.inflateRawSync(Buffer.concat([data, TRAILER]), { windowBits, chunkSize: chunkSizeFor(windowBits), finishFlush: zlib.constants.Z_SYNC_FLUSH });
 }
 
-/** Runs async jobs one at a time, in call order. */
-class Serial {
+/**
+ * A persistent zlib stream for context takeover (RFC 7692 §7.2.1): made on first use, fed one
+ * message at a time, in call order, so that one message's output never mixes with the next's.
+ */
+class ContextStream<S extends zlib.DeflateRaw | zlib.InflateRaw> {
+  private stream: S | null = null;
   private tail: Promise<unknown> = Promise.resolve();
-  run<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(job);
+
+  constructor(private readonly create: () => S) {}
+
+  /** Writes `chunks` and resolves with everything the stream puts out up to a flush of kind `flushKind`. */
+  process(chunks: Buffer[], flushKind: number): Promise<Buffer> {
+    const result = this.tail.then(() => this.flushThrough(chunks, flushKind));
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  private flushThrough(chunks: Buffer[], flushKind: number): Promise<Buffer> {
+    const stream = (this.stream ??= this.create());
+    return new Promise<Buffer>((resolve, reject) => {
+      const out: Buffer[] = [];
+      const onData = (chunk: Buffer): void => void out.push(chunk);
+      const onError = (error: Error): void => reject(error);
+      stream.on('data', onData);
+      stream.once('error', onError);
+      for (const chunk of chunks) stream.write(chunk);
+      stream.flush(flushKind, () => {
+        stream.off('data', onData);
+        stream.off('error', onError);
+        resolve(Buffer.concat(out));
+      });
+    });
+  }
+
+  close(): void {
+    this.stream?.close();
+    this.stream = null;
   }
 }
 
 /** The sending side: one persistent raw deflate stream with context takeover, else one-shot per message. */
 export class MessageDeflater {
-  private stream: zlib.DeflateRaw | null = null;
-  private readonly serial = new Serial();
+  private readonly context: ContextStream<zlib.DeflateRaw>;
 
   constructor(
     private readonly windowBits = 15,
     private readonly noContextTakeover = false,
     private readonly level: number = zlib.constants.Z_DEFAULT_COMPRESSION,
-  ) {}
+  ) {
+    this.context = new ContextStream(() => zlib.createDeflateRaw({ windowBits: deflateBits(windowBits), level }));
+  }
 
   compress(payload: Payload): Promise<Buffer> {
     const data = toBuffer(payload);
     if (this.noContextTakeover) return new Promise((resolve) => resolve(deflateMessage(data, this.windowBits, this.level)));
-    return this.serial.run(
-      () =>
-        new Promise<Buffer>((resolve, reject) => {
-          const stream = (this.stream ??= zlib.createDeflateRaw({ windowBits: deflateBits(this.windowBits), level: this.level }));
-          const chunks: Buffer[] = [];
-          const onData = (chunk: Buffer): void => void chunks.push(chunk);
-          const onError = (error: Error): void => reject(error);
-          stream.on('data', onData);
-          stream.once('error', onError);
-          stream.write(data);
-          stream.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-            stream.off('data', onData);
-            stream.off('error', onError);
-            resolve(stripTrailer(Buffer.concat(chunks)));
-          });
-        }),
-    );
+    return this.context.process([data], zlib.constants.Z_SYNC_FLUSH).then(stripTrailer);
   }
 
   close(): void {
-    this.stream?.close();
-    this.stream = null;
+    this.context.close();
   }
 }
 
-/** The receiving side, the mirror of MessageDeflater; it holds the server to the agreed window. */
+/** The receiving side, the mirror of MessageDeflater; it holds the peer to the agreed window. */
 export class MessageInflater {
-  private stream: zlib.InflateRaw | null = null;
-  private readonly serial = new Serial();
+  private readonly context: ContextStream<zlib.InflateRaw>;
 
   constructor(
     private readonly windowBits = 15,
     private readonly noContextTakeover = false,
-  ) {}
+  ) {
+    this.context = new ContextStream(() => zlib.createInflateRaw({ windowBits, chunkSize: chunkSizeFor(windowBits) }));
+  }
 
   decompress(data: Buffer): Promise<Buffer> {
     if (this.noContextTakeover) return new Promise((resolve) => resolve(inflateMessage(data, this.windowBits)));
-    return this.serial.run(
-      () =>
-        new Promise<Buffer>((resolve, reject) => {
-          const stream = (this.stream ??= zlib.createInflateRaw({ windowBits: this.windowBits, chunkSize: chunkSizeFor(this.windowBits) }));
-          const chunks: Buffer[] = [];
-          const onData = (chunk: Buffer): void => void chunks.push(chunk);
-          const onError = (error: Error): void => reject(error);
-          stream.on('data', onData);
-          stream.once('error', onError);
-          stream.write(data);
-          stream.write(TRAILER);
-          stream.flush(() => {
-            stream.off('data', onData);
-            stream.off('error', onError);
-            resolve(Buffer.concat(chunks));
-          });
-        }),
-    );
+    return this.context.process([data, TRAILER], zlib.constants.Z_FULL_FLUSH);
   }
 
   close(): void {
-    this.stream?.close();
-    this.stream = null;
+    this.context.close();
   }
 }
 
@@ -198,24 +198,34 @@ export interface InflatedExpectation {
  * byte for byte. Returns whether it was compressed.
  */
 export async function expectInflatedMessage(
-  client: RawClient,
+  endpoint: RawEndpoint,
   inflater: MessageInflater,
   kind: MessageKind,
   expected: Payload,
   opts: InflatedExpectation = {},
 ): Promise<boolean> {
   const want = toBuffer(expected);
-  const ev = await client.nextEvent(`${kind} message of ${want.length} bytes`, opts.timeoutMs);
-  client.assertNoViolations();
-  if (ev.type !== 'message' || ev.kind !== kind) throw new Error(`expected a ${kind} message of ${want.length} bytes, got ${describeEvent(ev)}\nevents:\n${client.history()}`);
+  const ev = await endpoint.nextEvent(`${kind} message of ${want.length} bytes`, opts.timeoutMs);
+  endpoint.assertNoViolations();
+  if (ev.type !== 'message' || ev.kind !== kind) throw new Error(`expected a ${kind} message of ${want.length} bytes, got ${describeEvent(ev)}\nevents:\n${endpoint.history()}`);
   const compressed = (ev.rsv & RSV1) !== 0;
   if (opts.compressed !== undefined && compressed !== opts.compressed) {
     throw new Error(`expected the ${want.length}-byte ${kind} message ${opts.compressed ? 'with' : 'without'} RSV1, got ${describeEvent(ev)}`);
   }
-  const data = compressed ? await inflater.decompress(ev.data) : ev.data;
+  const data = compressed ? await inflateEcho(inflater, ev.data, want.length, ev.frames) : ev.data;
   if (kind === 'text' && !isValidUtf8(data)) throw new Error(`the ${kind} message is not valid UTF-8 after inflation`);
   if (!data.equals(want)) {
-    throw new Error(`expected ${kind} message of ${want.length} bytes, got ${data.length} bytes (${compressed ? 'inflated from ' + ev.data.length : 'uncompressed'}) that differ`);
+    const how = compressed ? `inflated from ${ev.data.length}` : 'uncompressed';
+    throw new Error(`expected ${kind} message of ${want.length} bytes, got ${data.length} bytes (${how}) that differ from byte ${firstDifference(data, want)}`);
   }
   return compressed;
+}
+
+/** Inflates a received message, saying which one when it does not inflate (e.g. a window larger than agreed). */
+async function inflateEcho(inflater: MessageInflater, data: Buffer, expectedLength: number, frames: number): Promise<Buffer> {
+  try {
+    return await inflater.decompress(data);
+  } catch (error) {
+    throw new Error(`the message of ${expectedLength} bytes (${data.length} compressed, ${frames} frame(s)) does not inflate: ${(error as Error).message}`);
+  }
 }

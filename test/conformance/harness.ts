@@ -1,10 +1,10 @@
 /**
- * Jest wiring shared by the conformance files: one echo server per file (or per describe block),
- * every raw socket destroyed after each test, the server closed after all.
+ * Jest wiring for the server suite: one echo server per file (or per describe block), every raw
+ * socket destroyed after each test, the server closed after all.
  */
-import { appendFileSync } from 'node:fs';
 import { startEchoServer, type EchoServer } from './target';
 import { destroyAllClients, RawClient, type ConnectOptions } from './raw-client';
+import { noteGrade } from './shared/grades';
 
 export interface ServerHandle {
   readonly port: number;
@@ -36,17 +36,6 @@ export function useEchoServer(options?: Parameters<typeof startEchoServer>[0]): 
     connect: (connectOptions?: ConnectOptions) => RawClient.connect(handle.port, connectOptions),
   };
   return handle;
-}
-
-/**
- * Record a case that passed with an Autobahn grade weaker than OK (NON-STRICT, INFORMATIONAL,
- * or OK-by-TCP-drop). Appended as JSON lines to $CONFORMANCE_GRADES_FILE when that is set.
- */
-export function noteGrade(grade: string, detail = ''): void {
-  const file = process.env['CONFORMANCE_GRADES_FILE'];
-  if (!file || grade === 'OK') return;
-  const test = expect.getState().currentTestName ?? '(unknown test)';
-  appendFileSync(file, JSON.stringify({ test, grade, detail }) + '\n');
 }
 
 RawClient.onDrop = (what) => noteGrade('OK (TCP drop)', `server dropped TCP instead of sending ${what}`);

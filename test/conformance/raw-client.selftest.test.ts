@@ -6,6 +6,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { acceptFor, destroyAllClients, RawClient } from './raw-client';
 import { closePayload, encodeFrame, Op } from './frame-encoder';
+import { ServerRoleTester } from './server-role';
+import { answered, fails, pongFrame } from './shared/case-builders';
 
 type Behaviour = (socket: net.Socket, frame: { opcode: number; payload: Buffer }) => void;
 
@@ -139,14 +141,17 @@ test('selftest: a frame after the close frame is a violation', async () => {
   await expect(c.expectTcpClosed()).rejects.toThrow(/after its close frame/);
 });
 
+/** Breaks RFC 6455 §5.5.3 by answering pongs; closes properly. */
+const answersPongs: Behaviour = (s, f) => {
+  if (f.opcode === Op.PONG) s.write(unmasked(Op.PONG, f.payload));
+  if (f.opcode === Op.CLOSE) {
+    s.write(unmasked(Op.CLOSE, f.payload));
+    s.end();
+  }
+};
+
 test('selftest: an extra reply fails closeCleanly and assertDone', async () => {
-  behaviour = (s, f) => {
-    if (f.opcode === Op.PONG) s.write(unmasked(Op.PONG, f.payload));
-    if (f.opcode === Op.CLOSE) {
-      s.write(unmasked(Op.CLOSE, f.payload));
-      s.end();
-    }
-  };
+  behaviour = answersPongs;
   const c = await RawClient.connect(port);
   await c.pong('unsolicited');
   await expect(c.closeCleanly()).rejects.toThrow(/expected a close frame with code 1000, got pong/);
@@ -157,4 +162,17 @@ test('selftest: expectSilence fails when something arrives', async () => {
   const c = await RawClient.connect(port);
   await c.sendText('x');
   await expect(c.expectSilence(500)).rejects.toThrow(/expected nothing within 500 ms/);
+});
+
+test('selftest: a shared answered() case fails when the server answers an unsolicited pong', async () => {
+  behaviour = answersPongs;
+  const t = new ServerRoleTester(await RawClient.connect(port));
+  await expect(answered('2.8', 'unsolicited pong', [pongFrame('x')], []).run(t)).rejects.toThrow(/got pong/);
+});
+
+test('selftest: a shared fails() case fails when the server echoes instead of failing', async () => {
+  behaviour = (s, f) => s.write(unmasked(f.opcode, f.payload));
+  const t = new ServerRoleTester(await RawClient.connect(port));
+  const failure = { code: 1002, clientError: 'WS_ERR_UNEXPECTED_RSV' };
+  await expect(fails('3.1', 'rsv', [{ opcode: Op.TEXT, payload: 'x', rsv: 1 }], failure).run(t)).rejects.toThrow(/expected a close frame with code 1002/);
 });

@@ -20,34 +20,13 @@
  * Autobahn sends 1000 messages per case; here a case sends 2 to 4, in one write.
  */
 import { permessageDeflate } from '../../../src/index.js';
+import { CATEGORY_12, CATEGORY_13_TERMS, JSON_CORPUS, testEachPair, type Corpus } from '../cases/12-13-permessage-deflate';
 import { Op } from '../frame-encoder';
-import { compressedFrames, MessageDeflater, MessageInflater, parseDeflateResponse, RSV1 } from '../deflate-peer';
-import { bitmapCorpus, faustCorpus, htmlCorpus, jsonCorpus, pdfCorpus, sliceOf } from '../deflate-corpora';
-import { useClientHarness, type MessageKind, type RawPeer } from './raw-server';
+import { compressedFrames, expectInflatedMessage, MessageDeflater, MessageInflater, parseDeflateResponse, RSV1 } from '../deflate-peer';
+import { sliceOf } from '../deflate-corpora';
+import { useClientHarness } from './client-harness';
 
 const h = useClientHarness();
-
-/** Autobahn's (payload size, auto-fragment size) for x.y.1 to x.y.18. */
-const PAIRS: ReadonlyArray<readonly [number, number]> = [
-  [16, 0],
-  [64, 0],
-  [256, 0],
-  [1024, 0],
-  [4096, 0],
-  [8192, 0],
-  [16384, 0],
-  [32768, 0],
-  [65536, 0],
-  [131072, 0],
-  [8192, 256],
-  [16384, 256],
-  [32768, 256],
-  [65536, 256],
-  [131072, 256],
-  [131072, 1024],
-  [131072, 4096],
-  [131072, 32768],
-];
 
 function messageCount(size: number): number {
   return size <= 4096 ? 4 : size <= 32768 ? 3 : 2;
@@ -57,51 +36,6 @@ const ECHO_TIMEOUT_MS = 5000;
 
 /** What the client offers (hatchway's default offer). */
 const CLIENT_OFFER = 'permessage-deflate; client_max_window_bits';
-
-interface Corpus {
-  kind: MessageKind;
-  data: () => Buffer;
-}
-
-const lazy = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= make());
-};
-const corpora = {
-  json: { kind: 'text', data: lazy(jsonCorpus) } as Corpus,
-  bitmap: { kind: 'binary', data: lazy(bitmapCorpus) } as Corpus,
-  faust: { kind: 'binary', data: lazy(faustCorpus) } as Corpus,
-  html: { kind: 'text', data: lazy(htmlCorpus) } as Corpus,
-  pdf: { kind: 'binary', data: lazy(pdfCorpus) } as Corpus,
-};
-
-function preview(data: Buffer): string {
-  return `0x${data.subarray(0, 16).toString('hex')}${data.length > 16 ? '...' : ''} (${data.length} bytes)`;
-}
-
-/**
- * The next event is a `kind` message with RSV1 on its first frame (the raw server checks RSV1
- * appears nowhere else) that inflates to `expected`.
- */
-async function expectCompressedEcho(peer: RawPeer, inflater: MessageInflater, kind: MessageKind, expected: Buffer): Promise<void> {
-  const what = `the compressed echo: ${kind} message of ${expected.length} bytes`;
-  const event = await peer.nextEvent(what, ECHO_TIMEOUT_MS);
-  peer.assertNoViolations();
-  if (event.type !== 'message' || event.kind !== kind) throw new Error(`expected ${what}, got ${event.type}\nevents:\n${peer.history()}`);
-  if ((event.rsv & RSV1) === 0) throw new Error(`expected ${what} with RSV1 (threshold 0), got one without: ${preview(event.data)}`);
-  let data: Buffer;
-  try {
-    data = await inflater.decompress(event.data);
-  } catch (error) {
-    throw new Error(`the echo of ${expected.length} bytes (${event.data.length} compressed, ${event.frames} frame(s)) does not inflate: ${(error as Error).message}`);
-  }
-  if (!data.equals(expected)) {
-    let at = 0;
-    while (at < Math.min(data.length, expected.length) && data[at] === expected[at]) at++;
-    throw new Error(`expected ${what}, inflated ${preview(data)}; lengths ${data.length} vs ${expected.length}, first difference at byte ${at}`);
-  }
-  if (kind === 'text') expect(() => new TextDecoder('utf-8', { fatal: true }).decode(data)).not.toThrow();
-}
 
 async function runCase(response: string, corpus: Corpus, size: number, fragment: number): Promise<void> {
   const { peer, client } = await h.connect({
@@ -121,7 +55,8 @@ async function runCase(response: string, corpus: Corpus, size: number, fragment:
     const frames = [];
     for (const message of messages) frames.push(...compressedFrames(text ? Op.TEXT : Op.BINARY, await deflater.compress(message), fragment));
     await peer.sendFrames(frames);
-    for (const message of messages) await expectCompressedEcho(peer, inflater, corpus.kind, message);
+    // RSV1 on the first frame (threshold 0); the raw server checks RSV1 appears nowhere else.
+    for (const message of messages) await expectInflatedMessage(peer, inflater, corpus.kind, message, { compressed: true, timeoutMs: ECHO_TIMEOUT_MS });
     await peer.closeCleanly();
     await client.expectClosed({ code: 1000, wasClean: true });
     peer.assertDone();
@@ -131,23 +66,10 @@ async function runCase(response: string, corpus: Corpus, size: number, fragment:
   }
 }
 
-const category12: Array<[string, string, Corpus]> = [
-  ['12.1', 'JSON, text', corpora.json],
-  ['12.2', 'bitmap image, binary', corpora.bitmap],
-  ['12.3', 'Faust, sent as binary', corpora.faust],
-  ['12.4', 'HTML, text', corpora.html],
-  ['12.5', 'PDF, binary', corpora.pdf],
-];
-
 describe('client 12 permessage-deflate: messages of many sizes, auto-fragmented', () => {
-  for (const [group, what, corpus] of category12) {
+  for (const [group, what, corpus] of CATEGORY_12) {
     describe(`client ${group} ${what}`, () => {
-      test.each(PAIRS.map(([size, fragment], i) => [`client ${group}.${i + 1}`, size, fragment] as const))(
-        '%s: %i-byte messages, fragmented at %i, are echoed compressed',
-        async (_id, size, fragment) => {
-          await runCase('permessage-deflate', corpus, size, fragment);
-        },
-      );
+      testEachPair('client ', group, (size, fragment) => runCase('permessage-deflate', corpus, size, fragment));
     });
   }
 });
@@ -160,17 +82,8 @@ function clientTerms(noContextTakeover: boolean, maxWindowBits: number): string 
   return response;
 }
 
-const category13: Array<[string, string]> = [
-  ...(
-    [
-      [false, 0],
-      [true, 0],
-      [false, 9],
-      [false, 15],
-      [true, 9],
-      [true, 15],
-    ] as Array<[boolean, number]>
-  ).map(([ctx, bits], i): [string, string] => [`13.${i + 1}`, clientTerms(ctx, bits)]),
+const category13: Array<[group: string, response: string]> = [
+  ...CATEGORY_13_TERMS.map(([ctx, bits], i): [string, string] => [`13.${i + 1}`, clientTerms(ctx, bits)]),
   ['13.7', 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9'],
   ['13.8', 'permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_no_context_takeover; client_max_window_bits=9'],
 ];
@@ -178,12 +91,7 @@ const category13: Array<[string, string]> = [
 describe('client 13 permessage-deflate: the JSON corpus under each answer', () => {
   for (const [group, response] of category13) {
     describe(`client ${group} answer "${response}"`, () => {
-      test.each(PAIRS.map(([size, fragment], i) => [`client ${group}.${i + 1}`, size, fragment] as const))(
-        '%s: %i-byte messages, fragmented at %i, are echoed compressed',
-        async (_id, size, fragment) => {
-          await runCase(response, corpora.json, size, fragment);
-        },
-      );
+      testEachPair('client ', group, (size, fragment) => runCase(response, JSON_CORPUS, size, fragment));
     });
   }
 });

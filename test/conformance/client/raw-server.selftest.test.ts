@@ -61,7 +61,7 @@ test.each([
   ['a reserved opcode', [{ opcode: 3, payload: 'x' }], /reserved opcode 3/],
   ['a fragmented ping', [{ opcode: Op.PING, payload: 'x', fin: false }], /fragmented control frame/],
   ['a 126-byte ping', [{ opcode: Op.PING, payload: Buffer.alloc(126) }], /126-byte control frame/],
-  ['invalid UTF-8 in a text message', [{ opcode: Op.TEXT, payload: Buffer.from([0xff]) }], /not UTF-8/],
+  ['invalid UTF-8 in a text message', [{ opcode: Op.TEXT, payload: Buffer.from([0xff]) }], /not valid UTF-8/],
   ['close code 1005 on the wire', [{ opcode: Op.CLOSE, payload: Buffer.from([0x03, 0xed]) }], /close code 1005/],
   ['a 1-byte close body', [{ opcode: Op.CLOSE, payload: Buffer.from([0x03]) }], /1-byte body/],
   [
@@ -106,7 +106,7 @@ test('the expectations fail on a wrong echo, a wrong kind and a wrong close code
     ]),
   );
   await expect(peer.expectText('abd')).rejects.toThrow(/first difference at byte 2/);
-  await expect(peer.expectText('abc')).rejects.toThrow(/expected the echo: text message/);
+  await expect(peer.expectText('abc')).rejects.toThrow(/expected text message/);
   await expect(peer.expectCloseFrame([1000])).rejects.toThrow(/close frame code=1001/);
-  await expect(peer.expectTcpClosed('x', 50)).rejects.toThrow(/timed out after 50 ms/);
+  await expect(peer.expectTcpClosed('x', 50)).rejects.toThrow(/Timed out after 50 ms/);
 });
