@@ -67,6 +67,8 @@ export class Client extends WebSocketSession {
     this.plugins = validatePlugins(options.extensions);
     this.clientOptions = options;
     this.requestHeaders = options.headers;
+    // `maxBuffered` reached by sends made while connecting gives up the attempt.
+    this.#connection.abortAttempt = (error) => this.abort(error);
     // Listeners attached right after `new` must see every event, failures included.
     process.nextTick(() => void this.connect(target, 0));
   }

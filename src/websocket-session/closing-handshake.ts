@@ -117,6 +117,13 @@ export class ClosingHandshake {
     this.armTimer();
   }
 
+  /** The connection is dropped without a closing handshake (`maxBuffered` reached); `code` is reported. */
+  abandon(code: number): void {
+    this.code = code;
+    this.reason = '';
+    this.session.readyState = ReadyState.CLOSING;
+  }
+
   /** TCP is closed: the timer has nothing left to bound. */
   stop(): void {
     if (this.timer !== null) clearTimeout(this.timer);

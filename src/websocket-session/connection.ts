@@ -1,8 +1,8 @@
 /**
- * The engine behind one `WebSocketSession`: the socket, the frame parser, the per-turn write batch,
- * sends made before `open`, and the collaborators made on demand (closing handshake, keep-alive,
- * extension pipeline). It is the parser's sink and the socket's owner, and gives each collaborator
- * the narrow interface it asks for. Nothing here is published (see `websocket-session.ts`).
+ * The engine behind one `WebSocketSession`: the socket, the frame parser, the outgoing side
+ * (`outbox.ts`), and the collaborators made on demand (closing handshake, keep-alive, extension
+ * pipeline). It is the parser's sink and the socket's owner, and gives each collaborator the
+ * narrow interface it asks for. Nothing here is published (see `websocket-session.ts`).
  */
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
@@ -11,54 +11,58 @@ import { ConnectionError, ErrorCode, ProtocolError } from '../errors.js';
 import type { NegotiatedExtensions } from '../extensions/negotiation.js';
 import { CloseEvent, ErrorEvent, WebSocketEvent } from './events.js';
 import { Keepalive, type KeepaliveTarget } from './keepalive.js';
-import { writeFrame, writeLatin1 } from './frame-writer.js';
-import { toBuffer, toPayload, type Payload, type SendData } from './send-data.js';
+import { toBuffer, type Payload, type SendData } from './send-data.js';
 import { asBuffer } from './message-data.js';
 import type { SessionOptions } from './session-options.js';
-import { WriteBatcher, type FlushListener } from './write-batcher.js';
 import { ReadyState } from './ready-state.js';
+import { ReadHold } from './read-holds.js';
+import { Outbox, type OutboxHost } from './outbox.js';
+import { DEFAULT_MAX_BUFFERED, wouldOverflow } from './outbound-limit.js';
 import { bindSocket, startReading, type SessionSocket, type SocketOwner } from './socket-listeners.js';
 import { ClosingHandshake, type ClosingHost } from './closing-handshake.js';
 import { SessionExtensions, type ExtensionHost } from './session-extensions.js';
 import { deliverMessage, answerPing, settlePong } from './incoming-frames.js';
 import type { Role, WebSocketSession } from './websocket-session.js';
 
-export class Connection implements FrameSink, SocketOwner, FlushListener, ClosingHost, ExtensionHost, KeepaliveTarget {
+export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHost, ExtensionHost, KeepaliveTarget {
   readyState: ReadyState = ReadyState.CONNECTING;
   socket: SessionSocket | null = null;
   private parser: FrameParser | null = null;
-  private writer: WriteBatcher | null = null;
-  /** Sends made before `open`. */
-  private pending: Payload[] | null = null;
+  /** The outgoing side: the write batch, early sends, `bufferedAmount` and `drain`. */
+  readonly outbox: Outbox;
   /** Pings sent with a callback, waiting for the pong with the same payload. */
   pingCallbacks: Array<[Buffer, () => void]> | null = null;
   private keepalive: Keepalive | null = null;
   /** Created when closing starts: the state of the closing handshake. */
   private closing: ClosingHandshake | null = null;
-  private needDrain = false;
   /** Negotiated extensions: the pipeline messages run through, and the RSV bits they own. */
   private pipeline: SessionExtensions | null = null;
   private extensionRsv = 0;
   /** Bytes sent and still inside the extension pipeline. */
   pipelineBytes = 0;
-  /** The application paused reading. */
-  isPaused = false;
+  /** Why reading is held back (`ReadHold` bits); the socket is read while none is set. */
+  private holds = 0;
+  /** Incoming bytes are handed to the parser (from `start()` on). */
+  private reading = false;
   /** Set by any incoming byte; the keep-alive reads and clears it. */
   heardFromPeer = false;
+  /** Set by the client: gives up a connection attempt that has no socket yet. */
+  abortAttempt: ((error: Error) => void) | null = null;
 
   constructor(
     /** The public face: where events go, and the `binaryType` messages are delivered as. */
     readonly session: WebSocketSession,
     private readonly role: Role,
     private readonly options: SessionOptions,
-  ) {}
+  ) {
+    this.outbox = new Outbox(this, role);
+  }
 
   /** Takes over an upgraded socket. Bytes written before `start()` precede every frame. */
   attach(socket: Duplex): void {
     const s = bindSocket(socket, this);
     this.socket = s;
-    this.writer = new WriteBatcher(s, this);
-    this.pipeline?.attach(s);
+    this.outbox.attach(s);
     this.parser = new FrameParser(this, {
       role: this.role,
       allowedRsv: this.extensionRsv,
@@ -78,7 +82,7 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
 
   /** Queues raw bytes (the handshake) ahead of any frame. */
   writeRaw(text: string): void {
-    writeLatin1(this.writer!, text);
+    this.outbox.writeRaw(text);
   }
 
   /** The handshake is done: open, flush what was sent early, then read frames (from `head` first). */
@@ -86,35 +90,52 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
     const socket = this.socket;
     if (socket === null || socket.destroyed) return;
     startReading(socket);
+    this.reading = true;
+    const pending = this.outbox.takePending();
     if (this.readyState === ReadyState.CLOSING) {
       // close() was called while connecting: the close frame follows the handshake at once.
-      this.pending = null;
-      this.closingHandshake().startRequested();
-      return;
+      return this.closingHandshake().startRequested();
     }
     this.readyState = ReadyState.OPEN;
     if (this.options.ping !== undefined && this.options.ping > 0) {
       this.keepalive = new Keepalive(this, this.options.ping * 1000);
     }
     // Sends made before open go first, ahead of any made by the open listeners.
-    const pending = this.pending;
-    this.pending = null;
     if (pending !== null) for (const payload of pending) this.sendPayload(payload);
     this.session.emit('open', new WebSocketEvent('open', this.session));
     if (head !== undefined && head.length > 0) this.onData(head);
   }
 
   send(data: SendData): boolean {
-    if (this.readyState === ReadyState.CONNECTING) {
-      (this.pending ??= []).push(toPayload(data));
-      this.needDrain = true;
+    const state = this.readyState;
+    if (state !== ReadyState.OPEN && state !== ReadyState.CONNECTING) return false;
+    const bytes = typeof data === 'string' ? data : toBuffer(data);
+    const limit = this.options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+    if (limit !== Infinity && wouldOverflow(this.outbox.bufferedAmount, bytes, limit)) {
+      this.overflow(limit);
       return false;
     }
-    if (this.readyState !== ReadyState.OPEN) return false;
-    if (this.pipeline !== null) this.pipeline.send(toPayload(data));
-    else if (typeof data === 'string') this.sendFrame(Opcode.TEXT, data);
-    else this.sendFrame(Opcode.BINARY, toBuffer(data));
-    return this.checkBackpressure();
+    const payload = { isText: typeof bytes === 'string', data: bytes };
+    if (state === ReadyState.CONNECTING) {
+      this.outbox.queue(payload);
+      return false;
+    }
+    this.sendPayload(payload);
+    return this.outbox.hasRoom();
+  }
+
+  /**
+   * A `send()` would have left more than `maxBuffered` bytes waiting for a peer that does not
+   * read: the connection is dropped at once, since a close frame would only queue behind them.
+   */
+  private overflow(limit: number): void {
+    const error = new ConnectionError(`the peer fell too far behind: maxBuffered (${limit} bytes) reached`, ErrorCode.BUFFER_OVERFLOW);
+    this.parser?.stop();
+    this.closingHandshake().abandon(CloseCode.POLICY_VIOLATION);
+    this.outbox.discard();
+    if (this.socket === null) return this.abortAttempt?.(error);
+    this.emitError(error);
+    this.socket.destroy();
   }
 
   /** A ping (also the keep-alive's) or an unsolicited pong, its payload already checked; `false` unless open. */
@@ -124,14 +145,6 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
     return true;
   }
 
-  get bufferedAmount(): number {
-    let queued = 0;
-    if (this.pending !== null) for (const payload of this.pending) queued += Buffer.byteLength(payload.data);
-    // While connecting, what the batcher holds is the handshake, not the caller's data.
-    if (this.readyState === ReadyState.CONNECTING) return queued;
-    return queued + this.pipelineBytes + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
-  }
-
   private sendPayload(payload: Payload): void {
     if (this.pipeline !== null) this.pipeline.send(payload);
     else this.sendFrame(payload.isText ? Opcode.TEXT : Opcode.BINARY, payload.data);
@@ -139,29 +152,11 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
 
   /** Writes one frame into the turn's batch. */
   sendFrame(opcode: number, data: string | Buffer, rsv = 0, fin = true): void {
-    writeFrame(this.writer!, this.role === 'client', opcode, data, rsv, fin);
-  }
-
-  private checkBackpressure(): boolean {
-    const socket = this.socket!;
-    if (this.pipelineBytes + this.writer!.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
-    this.needDrain = true;
-    return false;
-  }
-
-  afterFlush(accepted: boolean): void {
-    // While connecting only the handshake is flushed; the queued sends are still to go.
-    if (accepted && this.readyState !== ReadyState.CONNECTING) this.emitDrain();
+    this.outbox.frame(opcode, data, rsv, fin);
   }
 
   onSocketDrain(): void {
-    if ((this.writer?.pendingBytes ?? 0) === 0) this.emitDrain();
-  }
-
-  private emitDrain(): void {
-    if (!this.needDrain) return;
-    this.needDrain = false;
-    this.session.emit('drain', new WebSocketEvent('drain', this.session));
+    this.outbox.drained();
   }
 
   /** Drops the connection at once, without a closing handshake. */
@@ -190,7 +185,7 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
   endSocket(): void {
     const socket = this.socket;
     if (socket === null) return;
-    this.writer!.flush();
+    this.outbox.flush();
     // RFC 6455 §7.1.1: the server closes TCP first; a client waits for it (with the timer).
     if (this.role === 'server' || this.closing?.frameReceived === true) socket.end();
   }
@@ -241,7 +236,7 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
     this.pipeline = null;
     this.closingHandshake().fail(closeCode);
     if (this.socket === null) return;
-    this.writer!.flush();
+    this.outbox.flush();
     this.socket.end();
   }
 
@@ -273,8 +268,7 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
     this.keepalive = null;
     this.parser?.stop();
     this.pipeline?.destroy();
-    this.writer?.discard();
-    this.pending = null;
+    this.outbox.discard();
     this.pingCallbacks = null;
     const session = this.session;
     session.emit('close', this.closing?.closeEvent(session) ?? new CloseEvent(session, CloseCode.ABNORMAL, '', false));
@@ -286,14 +280,20 @@ export class Connection implements FrameSink, SocketOwner, FlushListener, Closin
     this.socket?.destroy();
   }
 
-  pause(): void {
-    this.isPaused = true;
+  get isPaused(): boolean {
+    return (this.holds & ReadHold.APPLICATION) !== 0;
+  }
+
+  /** Stops reading the socket for `reason` (a `ReadHold` bit); messages already read are still delivered. */
+  hold(reason: number): void {
+    this.holds |= reason;
     this.socket?.pause();
   }
 
-  resume(): void {
-    this.isPaused = false;
-    // Reading held back for the extension pipeline resumes when that drains.
-    if (this.pipeline === null || !this.pipeline.readingPaused) this.socket?.resume();
+  /** `reason` no longer holds reading back; the socket is read again once no other reason does. */
+  release(reason: number): void {
+    this.holds &= ~reason;
+    // Before `start()` no one listens for the bytes yet: resuming then would lose them.
+    if (this.holds === 0 && this.reading) this.socket?.resume();
   }
 }

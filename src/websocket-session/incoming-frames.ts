@@ -4,7 +4,6 @@
  * pong carrying the same payload (RFC 6455 §5.5.2), and a pong settles the `ping()` callback
  * waiting for its payload (§5.5.3).
  */
-import { Opcode } from '../ws-frame-parser/index.js';
 import { ControlEvent, MessageEvent, type MessageData } from './events.js';
 import { asBuffer, toArrayBuffer } from './message-data.js';
 import { rememberText } from './text-memo.js';
@@ -13,8 +12,8 @@ import type { WebSocketSession } from './websocket-session.js';
 /** What answering pings and settling pongs needs of the connection. */
 export interface ControlFrameHost {
   readonly session: WebSocketSession;
+  readonly outbox: { pong(payload: Buffer): void };
   pingCallbacks: Array<[Buffer, () => void]> | null;
-  sendFrame(opcode: number, data: Buffer): void;
 }
 
 export function deliverMessage(session: WebSocketSession, data: Uint8Array, isText: boolean): void {
@@ -33,7 +32,7 @@ export function deliverMessage(session: WebSocketSession, data: Uint8Array, isTe
 
 export function answerPing(host: ControlFrameHost, payload: Uint8Array): void {
   const data = asBuffer(payload);
-  host.sendFrame(Opcode.PONG, data);
+  host.outbox.pong(data);
   const session = host.session;
   if (session.listenerCount('ping') > 0) session.emit('ping', new ControlEvent('ping', session, data));
 }

@@ -5,18 +5,16 @@
  * The session creates it only when extensions were agreed; without them no message comes here.
  */
 import { isUtf8 } from 'node:buffer';
-import type { Duplex } from 'node:stream';
 import { CloseCode, FailureCode, Opcode, RSV1, RSV2, RSV3, failure, type FrameFailure } from '../ws-frame-parser/index.js';
 import { MessagePipeline } from '../extensions/message-pipeline.js';
 import type { ExtensionMessage, ExtensionSession } from '../extensions/extension-plugin.js';
 import type { Payload } from './send-data.js';
 import { ReadyState } from './ready-state.js';
+import { ReadHold } from './read-holds.js';
 
 /** What the extensions need of their session (implemented by `WebSocketSession`). */
 export interface ExtensionHost {
   readonly readyState: ReadyState;
-  /** The application paused reading. */
-  readonly isPaused: boolean;
   /** Bytes sent and still inside the pipeline: the session counts them as buffered. */
   pipelineBytes: number;
   sendFrame(opcode: number, data: Buffer, rsv: number): void;
@@ -24,6 +22,9 @@ export interface ExtensionHost {
   fail(error: Error, closeCode: number): void;
   onFailure(failure: FrameFailure): void;
   onClose(code: number, reason: Uint8Array): void;
+  /** Stops, and lets resume, reading the socket (with `ReadHold.EXTENSIONS`). */
+  hold(reason: number): void;
+  release(reason: number): void;
 }
 
 /** Received messages inside the extension pipeline at which reading pauses, and resumes. */
@@ -32,7 +33,6 @@ const INCOMING_PIPELINE_LOW = 4;
 
 export class SessionExtensions {
   private readonly pipeline: MessagePipeline;
-  private socket: Duplex | null = null;
   /** Received messages still inside the extension pipeline (e.g. being inflated). */
   private incomingInPipeline = 0;
   /** Reading is paused because too many received messages are inside the pipeline. */
@@ -45,11 +45,6 @@ export class SessionExtensions {
     private readonly host: ExtensionHost,
   ) {
     this.pipeline = new MessagePipeline(sessions);
-  }
-
-  /** The socket whose reading is held back while received messages pile up in the pipeline. */
-  attach(socket: Duplex): void {
-    this.socket = socket;
   }
 
   send(payload: Payload): void {
@@ -73,7 +68,7 @@ export class SessionExtensions {
     // until they are through, so that a peer cannot queue up messages without bound.
     if (++this.incomingInPipeline >= INCOMING_PIPELINE_HIGH && !this.readingPaused) {
       this.readingPaused = true;
-      this.socket?.pause();
+      host.hold(ReadHold.EXTENSIONS);
     }
     this.pipeline.processIncoming(message, (error, result) => {
       if (--this.incomingInPipeline <= INCOMING_PIPELINE_LOW) this.resumeAfterPipeline();
@@ -127,8 +122,8 @@ export class SessionExtensions {
   private resumeAfterPipeline(): void {
     if (!this.readingPaused) return;
     this.readingPaused = false;
-    // An application's own pause() stays in force.
-    if (!this.host.isPaused) this.socket?.resume();
+    // Another reason to hold reading back (the application's pause()) stays in force.
+    this.host.release(ReadHold.EXTENSIONS);
   }
 }
 

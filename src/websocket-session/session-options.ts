@@ -10,6 +10,11 @@ export interface SessionOptions {
   ping?: number;
   /** Seconds to wait for the peer's close frame (and TCP close) after ours. Default 30. */
   closeTimeout?: number;
+  /**
+   * Most outgoing bytes the connection may hold (`bufferedAmount`); a `send()` that would go past it
+   * drops the connection with `WS_ERR_BUFFER_OVERFLOW` and 1008. Default 64 MiB; `Infinity` for no bound.
+   */
+  maxBuffered?: number;
 }
 
 export function validateSessionOptions(options: SessionOptions): void {
@@ -23,4 +28,5 @@ export function validateSessionOptions(options: SessionOptions): void {
   check('maxFragments', 1);
   check('ping', 0);
   check('closeTimeout', 0);
+  if (options.maxBuffered !== Infinity) check('maxBuffered', 0);
 }

@@ -18,6 +18,7 @@ import { MessageIterator } from './message-iterator.js';
 import { ReadyState } from './ready-state.js';
 import { checkCloseArguments } from './closing-handshake.js';
 import { Connection } from './connection.js';
+import { ReadHold } from './read-holds.js';
 
 export type { SessionOptions };
 export { ReadyState };
@@ -103,7 +104,7 @@ export abstract class WebSocketSession extends WebSocketEventTarget {
 
   /** Bytes accepted by `send()` and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.#connection.bufferedAmount;
+    return this.#connection.outbox.bufferedAmount;
   }
 
   /**
@@ -122,11 +123,11 @@ export abstract class WebSocketSession extends WebSocketEventTarget {
 
   /** Stops reading from the socket (messages already received are still delivered). */
   pause(): void {
-    this.#connection.pause();
+    this.#connection.hold(ReadHold.APPLICATION);
   }
 
   resume(): void {
-    this.#connection.resume();
+    this.#connection.release(ReadHold.APPLICATION);
   }
 
   get isPaused(): boolean {

@@ -310,8 +310,8 @@ export class RawClient {
   }
 }
 
-/** Reads up to the end of an HTTP response head; returns it and whatever followed. */
-function readHead(socket: net.Socket): Promise<[string, Buffer]> {
+/** Reads up to the end of an HTTP response head, then pauses the socket; returns the head and whatever followed. */
+export function readHead(socket: net.Socket): Promise<[string, Buffer]> {
   return new Promise((resolve, reject) => {
     let data = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {

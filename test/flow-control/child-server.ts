@@ -1,0 +1,46 @@
+/**
+ * Starts `flood-server.cjs` in a child process and reads its RSS and counters over IPC, so that
+ * a test can bound what a peer makes the server hold without measuring the test runner itself.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+
+export interface ServerSample {
+  rss: number;
+  messages: number;
+  pings: number;
+  errors: string[];
+  closes: number[];
+}
+
+export interface ChildServer {
+  port: number;
+  sample(): Promise<ServerSample>;
+  stop(): void;
+}
+
+export async function startChildServer(options: Record<string, unknown> = {}): Promise<ChildServer> {
+  const child: ChildProcess = fork(path.join(__dirname, 'flood-server.cjs'), [JSON.stringify(options)], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const lines = readline.createInterface({ input: child.stdout! });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the flood server exited (${code}) before listening`)));
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  return {
+    port,
+    sample: () =>
+      new Promise<ServerSample>((resolve, reject) => {
+        child.once('message', (message) => resolve(message as ServerSample));
+        child.once('exit', () => reject(new Error('the flood server exited')));
+        child.send('rss');
+      }),
+    stop: () => {
+      lines.close();
+      child.kill('SIGKILL');
+    },
+  };
+}
