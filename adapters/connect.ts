@@ -3,5 +3,5 @@ export { websocket, type WebSocketHandler, type NextFunction } from '../middlewa
 export type { WebSocketMiddlewareOptions } from '../middleware/accept-upgrade.js';
 export { eventSource, type EventSourceHandler } from '../middleware/event-source.js';
 export { eventSourceSupport } from '../middleware/response-helpers.js';
-export { attach, listen, type AttachOptions } from './node.js';
+export { attach, createServer, listen, type AttachOptions, type CreateServerOptions } from './node.js';
 export * from '../src/index.js';

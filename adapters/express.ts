@@ -50,6 +50,6 @@ export function eventSource<P = ParamsDictionary>(
 }
 
 export { eventSourceSupport } from '../middleware/response-helpers.js';
-export { attach, listen, type AttachOptions } from './node.js';
+export { attach, createServer, listen, type AttachOptions, type CreateServerOptions } from './node.js';
 export * from '../src/index.js';
 export type { WebSocketMiddlewareOptions };

@@ -1,14 +1,17 @@
 /**
  * `hatchway/koa`: `websocket(handler, { path })` and `eventSource(handler, { path })` middleware
- * (also usable as `@koa/router` routes), `attach(server, app)`, `listen(app, ...args)`, and
- * `ctx.isWebSocket`, `ctx.isEventSource`, `ctx.eventSource()` on every context of an attached app.
+ * (also usable as `@koa/router` routes), `attach(server, app)`, `createServer(app, options)`,
+ * `listen(app, ...args)`, and `ctx.isWebSocket`, `ctx.isEventSource`, `ctx.eventSource()` on every
+ * context of an attached app.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type Koa from 'koa';
 import { EventSource, type EventSourceOptions, type WebSocket } from '../src/index.js';
 import { acceptUpgrade, handlerFailed, type WebSocketMiddlewareOptions } from '../middleware/accept-upgrade.js';
 import { openEventSource } from '../middleware/response-helpers.js';
+import { refuseUnattachedUpgrade } from '../middleware/unattached-upgrade.js';
 import { attachListener, type AttachOptions } from './attach.js';
+import { createAttachedServer, listenWith, type CreateServerOptions, type ListenArgs } from './hardened-server.js';
 
 declare module 'koa' {
   interface ExtendableContext {
@@ -35,7 +38,12 @@ export function websocket<Context extends Koa.Context = Koa.Context>(
   return async function websocketMiddleware(ctx, next) {
     if (options.path !== undefined && ctx.path !== options.path) return next();
     const ws = acceptUpgrade(ctx.req, options);
-    if (ws === null) return next();
+    if (ws === null) {
+      if (!refuseUnattachedUpgrade(ctx.req, ctx.res)) return next();
+      // The refusal was written to the raw response; Koa must not write one of its own.
+      ctx.respond = false;
+      return;
+    }
     // The socket is ours now: Koa must not write a response of its own.
     ctx.respond = false;
     if (ws.readyState === ws.CLOSED) return;
@@ -86,9 +94,13 @@ export function attach<S extends AnyServer>(server: S, app: Koa, options?: Attac
   return attachListener(server, koaListener(app), options);
 }
 
-export function listen(app: Koa, ...listenArgs: Parameters<Server['listen']>): Server {
-  const listener = koaListener(app);
-  return attachListener(createServer(listener), listener).listen(...listenArgs);
+/** An attached `http.Server` for `app` whose slow or silent connections are cut (see the README). */
+export function createServer(app: Koa, options?: CreateServerOptions): Server {
+  return createAttachedServer(koaListener(app), options);
+}
+
+export function listen(app: Koa, ...listenArgs: ListenArgs): Server {
+  return listenWith(createServer(app), listenArgs);
 }
 
 function koaListener(app: Koa): ReturnType<Koa['callback']> {
@@ -103,4 +115,4 @@ function koaListener(app: Koa): ReturnType<Koa['callback']> {
 }
 
 export * from '../src/index.js';
-export type { AttachOptions, WebSocketMiddlewareOptions };
+export type { AttachOptions, CreateServerOptions, WebSocketMiddlewareOptions };

@@ -31,6 +31,11 @@ export function claimUpgrade(request: IncomingMessage): UpgradeContext | null {
   return context;
 }
 
+/** Did an adapter offer this request's upgrade (claimed or not)? Never, when no `attach()` saw it. */
+export function wasUpgradeOffered(request: IncomingMessage): boolean {
+  return kUpgrade in request;
+}
+
 /** Did a middleware take the upgrade? */
 export function isUpgradeClaimed(request: IncomingMessage): boolean {
   return (request as WithUpgrade)[kUpgrade] === null;

@@ -5,6 +5,11 @@ const http = require('node:http');
 const express = require('express');
 const { WebSocket, permessageDeflate } = require('hatchway');
 
+// The timeouts hatchway's listen() and createServer() use: a connection whose request head is not
+// complete within 20 s (a trickled handshake, or one that never sends a byte) is cut, checked every 5 s.
+// This server answers upgrades itself rather than through attach(), so it sets them itself.
+const SERVER_OPTIONS = { headersTimeout: 20_000, connectionsCheckingInterval: 5_000 };
+
 function createEchoServer() {
   const app = express();
   app.get('/', (req, res) => {
@@ -13,7 +18,7 @@ function createEchoServer() {
 
   // One plugin object serves every connection; each gets its own compression session.
   const extensions = [permessageDeflate()];
-  const server = http.createServer(app);
+  const server = http.createServer(SERVER_OPTIONS, app);
   server.on('upgrade', (req, socket, head) => {
     const ws = new WebSocket(req, socket, head, null, { extensions });
     ws.on('message', (event) => ws.send(event.data));
