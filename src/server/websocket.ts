@@ -90,7 +90,7 @@ export class WebSocket extends WebSocketSession {
     const connection = connectionOf(this);
     connection.useExtensions(negotiated);
     connection.attach(socket);
-    connection.writeRaw(
+    connection.outbox.writeRaw(
       switchingProtocolsResponse({
         accept: accepted.accept,
         protocol: accepted.protocol,

@@ -1,8 +1,7 @@
 /**
- * The engine behind one `WebSocketSession`: the socket, the frame parser, the outgoing side
- * (`outbox.ts`), and the collaborators made on demand (closing handshake, keep-alive, extension
- * pipeline). It is the parser's sink and the socket's owner, and gives each collaborator the
- * narrow interface it asks for. Nothing here is published (see `websocket-session.ts`).
+ * The engine behind one `WebSocketSession`: the socket, the frame parser, the outgoing side (`outbox.ts`)
+ * and the collaborators made on demand (closing handshake, keep-alive, extension pipeline). It is the
+ * parser's sink and the socket's owner, and gives each collaborator the narrow interface it asks for.
  */
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
@@ -38,8 +37,6 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   /** Negotiated extensions: the pipeline messages run through, and the RSV bits they own. */
   private pipeline: SessionExtensions | null = null;
   private extensionRsv = 0;
-  /** Bytes sent and still inside the extension pipeline. */
-  pipelineBytes = 0;
   /** Why reading is held back (`ReadHold` bits); the socket is read while none is set. */
   private holds = 0;
   /** Incoming bytes are handed to the parser (from `start()` on). */
@@ -80,30 +77,31 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     if (negotiated.sessions.length > 0) this.pipeline = new SessionExtensions(negotiated.sessions, this);
   }
 
-  /** Queues raw bytes (the handshake) ahead of any frame. */
-  writeRaw(text: string): void {
-    this.outbox.writeRaw(text);
-  }
-
   /** The handshake is done: open, flush what was sent early, then read frames (from `head` first). */
   start(head: Buffer | undefined): void {
     const socket = this.socket;
     if (socket === null || socket.destroyed) return;
     startReading(socket);
     this.reading = true;
-    const pending = this.outbox.takePending();
+    // A pause() and resume() before now left the stream explicitly paused: a listener alone would not start it.
+    if (this.holds === 0) socket.resume();
     if (this.readyState === ReadyState.CLOSING) {
-      // close() was called while connecting: the close frame follows the handshake at once.
-      return this.closingHandshake().startRequested();
-    }
+      // close() was called while connecting: the sends made before are dropped, the close frame
+      // follows the handshake at once, and the frames that came with it are still read.
+      this.outbox.takePending();
+      this.closingHandshake().startRequested();
+    } else this.open();
+    if (head !== undefined && head.length > 0) this.onData(head);
+  }
+
+  private open(): void {
+    const pending = this.outbox.takePending();
     this.readyState = ReadyState.OPEN;
-    if (this.options.ping !== undefined && this.options.ping > 0) {
-      this.keepalive = new Keepalive(this, this.options.ping * 1000);
-    }
+    const ping = this.options.ping ?? 0;
+    if (ping > 0) this.keepalive = new Keepalive(this, ping * 1000);
     // Sends made before open go first, ahead of any made by the open listeners.
     if (pending !== null) for (const payload of pending) this.sendPayload(payload);
     this.session.emit('open', new WebSocketEvent('open', this.session));
-    if (head !== undefined && head.length > 0) this.onData(head);
   }
 
   send(data: SendData): boolean {
@@ -130,12 +128,10 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
    */
   private overflow(limit: number): void {
     const error = new ConnectionError(`the peer fell too far behind: maxBuffered (${limit} bytes) reached`, ErrorCode.BUFFER_OVERFLOW);
-    this.parser?.stop();
     this.closingHandshake().abandon(CloseCode.POLICY_VIOLATION);
     this.outbox.discard();
     if (this.socket === null) return this.abortAttempt?.(error);
-    this.emitError(error);
-    this.socket.destroy();
+    this.drop(error);
   }
 
   /** A ping (also the keep-alive's) or an unsolicited pong, its payload already checked; `false` unless open. */
@@ -163,7 +159,15 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   terminate(): void {
     if (this.readyState === ReadyState.CLOSED) return;
     if (this.socket === null) return this.finish();
-    this.socket.destroy();
+    this.drop(null);
+  }
+
+  /** Ends the connection without a closing handshake, after emitting `error` if there is one. */
+  private drop(error: Error | null): void {
+    // Called from a listener, the rest of the chunk being parsed must not be answered.
+    this.parser?.stop();
+    if (error !== null) this.emitError(error);
+    this.socket?.destroy();
   }
 
   /** The closing handshake, created when closing starts (`close()`, the peer's close frame, a failure). */
@@ -253,10 +257,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   }
 
   onSocketError(error: Error): void {
-    if (this.readyState === ReadyState.OPEN) {
-      this.emitError(new ConnectionError(error.message, ErrorCode.SOCKET, { cause: error }));
-    }
-    this.socket?.destroy();
+    this.drop(this.readyState === ReadyState.OPEN ? new ConnectionError(error.message, ErrorCode.SOCKET, { cause: error }) : null);
   }
 
   /** TCP is closed (or the connection never opened): the session ends here, exactly once. */
@@ -276,8 +277,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
 
   /** The keep-alive found the peer silent for a whole interval. */
   dropSilentPeer(): void {
-    this.emitError(new ConnectionError('no answer to ping', ErrorCode.PING_TIMEOUT));
-    this.socket?.destroy();
+    this.drop(new ConnectionError('no answer to ping', ErrorCode.PING_TIMEOUT));
   }
 
   get isPaused(): boolean {

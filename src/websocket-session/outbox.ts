@@ -23,8 +23,6 @@ import type { WebSocketSession } from './websocket-session.js';
 export interface OutboxHost {
   readonly session: WebSocketSession;
   readonly readyState: ReadyState;
-  /** Bytes sent and still inside the extension pipeline. */
-  readonly pipelineBytes: number;
   hold(reason: number): void;
   release(reason: number): void;
 }
@@ -42,6 +40,8 @@ export class Outbox implements FlushListener {
   private owedPong: Buffer | null = null;
   /** A client masks every frame (RFC 6455 §5.3). */
   private readonly masked: boolean;
+  /** Bytes sent and still inside the extension pipeline (counted there, before they are frames). */
+  pipelineBytes = 0;
 
   constructor(
     private readonly host: OutboxHost,
@@ -89,13 +89,13 @@ export class Outbox implements FlushListener {
     if (this.pending !== null) for (const payload of this.pending) queued += Buffer.byteLength(payload.data);
     // While connecting, what the batcher holds is the handshake, not the caller's data.
     if (this.host.readyState === ReadyState.CONNECTING) return queued;
-    return queued + this.host.pipelineBytes + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
+    return queued + this.pipelineBytes + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
   }
 
   /** `send()`'s answer: is there room below the socket's high-water mark? If not, `drain` is owed. */
   hasRoom(): boolean {
     const socket = this.socket!;
-    if (this.host.pipelineBytes + this.writer!.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
+    if (this.pipelineBytes + this.writer!.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
     this.needDrain = true;
     return false;
   }

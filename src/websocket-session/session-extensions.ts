@@ -16,7 +16,7 @@ import { ReadHold } from './read-holds.js';
 export interface ExtensionHost {
   readonly readyState: ReadyState;
   /** Bytes sent and still inside the pipeline: the session counts them as buffered. */
-  pipelineBytes: number;
+  readonly outbox: { pipelineBytes: number };
   sendFrame(opcode: number, data: Buffer, rsv: number): void;
   deliver(bytes: Buffer, isText: boolean): void;
   fail(error: Error, closeCode: number): void;
@@ -51,10 +51,10 @@ export class SessionExtensions {
     const host = this.host;
     const data = typeof payload.data === 'string' ? Buffer.from(payload.data) : payload.data;
     const opcode = payload.isText ? Opcode.TEXT : Opcode.BINARY;
-    host.pipelineBytes += data.length;
+    host.outbox.pipelineBytes += data.length;
     const message = { rsv1: false, rsv2: false, rsv3: false, opcode, data };
     this.pipeline.processOutgoing(message, (error, result) => {
-      host.pipelineBytes -= data.length;
+      host.outbox.pipelineBytes -= data.length;
       if (error !== null) return host.fail(error, closeCodeOf(error));
       if (host.readyState === ReadyState.CLOSED) return;
       host.sendFrame(result!.opcode, result!.data, rsvBits(result!));
