@@ -31,6 +31,8 @@ export function checkCloseArguments(code: number | undefined, reason: string | u
 
 export class ClosingHandshake {
   private timer: NodeJS.Timeout | null = null;
+  /** `closeWithStatus()`'s bound on the whole close (server shutdown), cleared with the other. */
+  private graceTimer: NodeJS.Timeout | null = null;
   private frameSent = false;
   frameReceived = false;
   /** What the close event reports: the peer's close frame, our failure code, or 1006. */
@@ -59,8 +61,9 @@ export class ClosingHandshake {
   /** `closeWithStatus()`: `close()` with an endpoint's own code, and a bound on the wait. */
   requestWithStatus(code: number, graceMs: number | undefined): void {
     this.request(code, '');
-    if (graceMs !== undefined && this.session.readyState !== ReadyState.CLOSED) {
-      setTimeout(closeTimedOut, graceMs, this.session).unref();
+    if (graceMs !== undefined && this.session.readyState !== ReadyState.CLOSED && this.graceTimer === null) {
+      this.graceTimer = setTimeout(closeTimedOut, graceMs, this.session);
+      this.graceTimer.unref();
     }
   }
 
@@ -127,7 +130,9 @@ export class ClosingHandshake {
   /** TCP is closed: the timer has nothing left to bound. */
   stop(): void {
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer);
     this.timer = null;
+    this.graceTimer = null;
   }
 
   closeEvent(target: unknown): CloseEvent {

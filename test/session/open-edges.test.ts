@@ -1,11 +1,14 @@
 /**
  * Edges of opening and dropping a connection that the session-level fuzzing found: a pause() and
  * resume() before `open`, frames that arrive with the handshake after a close() while connecting,
- * and terminate() from a message listener with more frames behind in the same chunk.
+ * terminate() from a message listener with more frames behind in the same chunk, and the grace
+ * timer of a close on the endpoint's own behalf (server shutdown).
  */
 import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from '../../src/index.js';
+import { closeWithStatus } from '../../src/websocket-session/websocket-session.js';
+import { TimerLedger } from './fuzz/timer-ledger.js';
 import { cleanup, encodeClientFrame, next, Op, closePayload, startServer, upgradeRequest, within } from './helpers';
 
 /** `open` fires on the tick after the socket is made: listen for it from the upgrade handler on. */
@@ -57,4 +60,27 @@ test('terminate() from a message listener: a close frame later in the same chunk
   await within(new Promise((resolve) => socket.once('close', resolve)), 'the TCP close');
   // Nothing but the 101 left the server: no close frame answered the peer's.
   expect(Buffer.concat(received).toString('latin1')).not.toMatch(/\x88/);
+});
+
+test('closeWithStatus() with a grace period leaves no timer behind once the close completes', async () => {
+  const ledger = TimerLedger.install('real');
+  try {
+    const server = await startServer({ setup: listenForOpen });
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(upgradeRequest(server.port));
+    const ws = await server.accept();
+    await opened.get(ws);
+    // The peer answers the server's 1001 right away: a clean close long before the grace period ends.
+    socket.on('data', (chunk: Buffer) => {
+      if (chunk.includes(0x88)) socket.write(encodeClientFrame(Op.CLOSE, closePayload(1001)));
+    });
+    closeWithStatus(ws, 1001, 60_000);
+    const closed = await next(ws, 'close');
+    expect([closed.code, closed.wasClean]).toEqual([1001, true]);
+    expect(ledger.live().filter((timer) => timer.delayMs === 60_000)).toEqual([]);
+    socket.destroy();
+  } finally {
+    ledger.uninstall();
+  }
 });
