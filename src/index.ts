@@ -53,3 +53,6 @@ export {
 } from './event-source/event-source.js';
 export { EventSourceCloseEvent, type EventSourceCloseReason, type EventSourceEventMap } from './event-source/events.js';
 export { Channel, type ChannelOptions, type ReplayResult } from './event-source/channel.js';
+export { Hub, type HubOptions, type SubscribeOptions, type PublishFields } from './hub/hub.js';
+export { MemoryBroker, type MemoryBrokerOptions } from './hub/memory-broker.js';
+export type { Broker, BrokerMessage, BrokerListener, HistoryResult, HubEvent } from './hub/broker.js';

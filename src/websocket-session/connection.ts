@@ -16,7 +16,7 @@ import type { SessionOptions } from './session-options.js';
 import { ReadyState } from './ready-state.js';
 import { ReadHold } from './read-holds.js';
 import { Outbox, type OutboxHost } from './outbox.js';
-import { DEFAULT_MAX_BUFFERED, wouldOverflow } from './outbound-limit.js';
+import { admits } from './outbound-limit.js';
 import { bindSocket, startReading, type SessionSocket, type SocketOwner } from './socket-listeners.js';
 import { ClosingHandshake, type ClosingHost } from './closing-handshake.js';
 import { SessionExtensions, type ExtensionHost } from './session-extensions.js';
@@ -50,7 +50,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     /** The public face: where events go, and the `binaryType` messages are delivered as. */
     readonly session: WebSocketSession,
     private readonly role: Role,
-    private readonly options: SessionOptions,
+    readonly options: SessionOptions,
   ) {
     this.outbox = new Outbox(this, role);
   }
@@ -108,11 +108,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     const state = this.readyState;
     if (state !== ReadyState.OPEN && state !== ReadyState.CONNECTING) return false;
     const bytes = typeof data === 'string' ? data : toBuffer(data);
-    const limit = this.options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
-    if (limit !== Infinity && wouldOverflow(this.outbox.bufferedAmount, bytes, limit)) {
-      this.overflow(limit);
-      return false;
-    }
+    if (!admits(this, bytes)) return false;
     const payload = { isText: typeof bytes === 'string', data: bytes };
     if (state === ReadyState.CONNECTING) {
       this.outbox.queue(payload);
@@ -122,16 +118,16 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     return this.outbox.hasRoom();
   }
 
-  /**
-   * A `send()` would have left more than `maxBuffered` bytes waiting for a peer that does not
-   * read: the connection is dropped at once, since a close frame would only queue behind them.
-   */
-  private overflow(limit: number): void {
-    const error = new ConnectionError(`the peer fell too far behind: maxBuffered (${limit} bytes) reached`, ErrorCode.BUFFER_OVERFLOW);
-    this.closingHandshake().abandon(CloseCode.POLICY_VIOLATION);
-    this.outbox.discard();
-    if (this.socket === null) return this.abortAttempt?.(error);
-    this.drop(error);
+  /** Frames made once for many sessions fit this one: it is a server's (unmasked) with no extension in the way. */
+  get takesPrepared(): boolean {
+    return this.role === 'server' && this.pipeline === null;
+  }
+
+  /** A whole frame made once for many sessions (a published event): `send()`'s checks, then its bytes as they are. */
+  sendPrepared(frame: Buffer): boolean {
+    if (this.readyState !== ReadyState.OPEN || !admits(this, frame)) return false;
+    this.outbox.prepared(frame);
+    return this.outbox.hasRoom();
   }
 
   /** A ping (also the keep-alive's) or an unsolicited pong, its payload already checked; `false` unless open. */
@@ -163,7 +159,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   }
 
   /** Ends the connection without a closing handshake, after emitting `error` if there is one. */
-  private drop(error: Error | null): void {
+  drop(error: Error | null): void {
     // Called from a listener, the rest of the chunk being parsed must not be answered.
     this.parser?.stop();
     if (error !== null) this.emitError(error);

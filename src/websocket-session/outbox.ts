@@ -71,6 +71,11 @@ export class Outbox implements FlushListener {
     else this.frame(Opcode.PONG, payload, 0, true);
   }
 
+  /** A whole frame made elsewhere, queued by reference: it must not change until written. */
+  prepared(frame: Buffer): void {
+    this.writer!.push(frame);
+  }
+
   /** A send made before `open`. */
   queue(payload: Payload): void {
     (this.pending ??= []).push(payload);

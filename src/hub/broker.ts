@@ -1,0 +1,50 @@
+/**
+ * The broker behind a `Hub`: where a topic's events are ordered, numbered, kept for replay and fanned
+ * out to every process that listens. The default keeps everything in this process
+ * (`memory-broker.ts`); a remote one (Redis) implements the same contract, every step of which may
+ * be asynchronous: a publish is acknowledged once the broker has the event, events reach listeners in
+ * batches, and history is read from the broker. The Hub's API is the same whichever broker it has.
+ */
+
+/** One event of a topic, as every subscriber of that topic sees it, in the one order of the topic. */
+export interface HubEvent {
+  readonly topic: string;
+  /** Given by the broker (or the publisher); the ids of a topic's events increase. */
+  readonly id: string;
+  /** The event's name for event streams (`event:`), and in a WebSocket envelope. */
+  readonly event?: string;
+  /** Text, or binary (for event streams, which carry text only, it is sent base64-encoded). */
+  readonly data: string | Buffer;
+}
+
+/** What a publisher hands the broker. */
+export interface BrokerMessage {
+  readonly data: string | Buffer;
+  readonly event?: string;
+  /** An id of the publisher's own instead of the broker's next one. */
+  readonly id?: string;
+}
+
+/** What a subscriber that comes back after `since` has missed. */
+export interface HistoryResult {
+  /** The kept events after `since`, oldest first. */
+  readonly events: readonly HubEvent[];
+  /** False when events after `since` are no longer kept (trimmed, expired, lost): the subscriber is told to reset. */
+  readonly complete: boolean;
+  /** The id of the topic's newest event ('' before the first), from which a reset subscriber resumes. */
+  readonly latest: string;
+}
+
+/** Receives a topic's events, in order, one batch at a time. */
+export type BrokerListener = (events: readonly HubEvent[]) => void;
+
+export interface Broker {
+  /** Orders, numbers and keeps `message` on `topic`, then fans it out; resolves with its id once accepted, rejects when it was not. */
+  publish(topic: string, message: BrokerMessage): Promise<string>;
+  /** From now on `listener` gets every event published on `topic`, in order (a remote broker may deliver in batches). */
+  subscribe(topic: string, listener: BrokerListener): void | Promise<void>;
+  unsubscribe(topic: string, listener: BrokerListener): void | Promise<void>;
+  /** The kept events of `topic` after the one with id `since`. */
+  history(topic: string, since: string): HistoryResult | Promise<HistoryResult>;
+  close(): void | Promise<void>;
+}

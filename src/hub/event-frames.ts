@@ -1,0 +1,66 @@
+/**
+ * The bytes of one published event, made once however many subscribers it goes to: the WebSocket
+ * frame of its data (a server's frame is unmasked, RFC 6455 §5.1, so every server socket can be
+ * written the same bytes), the frame of its JSON envelope (for subscribers that asked for ids), and
+ * its `text/event-stream` block (WHATWG HTML §9.2.6). Each is made on first use.
+ */
+import { Opcode, frameHeaderLength, writeFrameHeader } from '../ws-frame-parser/index.js';
+import { formatEvent } from '../event-source/event-format.js';
+import type { HubEvent } from './broker.js';
+
+/** How a WebSocket that asked for envelopes gets each event: JSON text, binary data base64-encoded. */
+export function envelopeOf(event: HubEvent): string {
+  const binary = typeof event.data !== 'string';
+  return JSON.stringify({
+    topic: event.topic,
+    id: event.id,
+    ...(event.event === undefined ? {} : { event: event.event }),
+    data: binary ? (event.data as Buffer).toString('base64') : event.data,
+    ...(binary ? { encoding: 'base64' } : {}),
+  });
+}
+
+/** What a reset subscriber is told: events it missed are gone; it resumes from `latest`. */
+export function resetEnvelope(topic: string, latest: string): string {
+  return JSON.stringify({ topic, id: latest, reset: true });
+}
+
+export class EventFrames {
+  private data: Buffer | null = null;
+  private envelopeJson: string | null = null;
+  private envelope: Buffer | null = null;
+  private stream: Buffer | null = null;
+
+  constructor(readonly event: HubEvent) {}
+
+  /** The JSON envelope, for a subscriber written through its own `send()`. */
+  get envelopeText(): string {
+    return (this.envelopeJson ??= envelopeOf(this.event));
+  }
+
+  /** The event's data as one unmasked WebSocket frame, text or binary. */
+  get dataFrame(): Buffer {
+    const data = this.event.data;
+    return (this.data ??= typeof data === 'string' ? frame(Opcode.TEXT, Buffer.from(data)) : frame(Opcode.BINARY, data));
+  }
+
+  /** The event's JSON envelope as one unmasked text frame. */
+  get envelopeFrame(): Buffer {
+    return (this.envelope ??= frame(Opcode.TEXT, Buffer.from(this.envelopeText)));
+  }
+
+  /** The event as an event-stream block, with its id (so a reconnect resumes after it). */
+  get streamBlock(): Buffer {
+    const { data, event, id } = this.event;
+    const text = typeof data === 'string' ? data : data.toString('base64');
+    return (this.stream ??= Buffer.from(formatEvent(text, event === undefined ? { id } : { event, id })));
+  }
+}
+
+function frame(opcode: number, payload: Buffer): Buffer {
+  const headerLength = frameHeaderLength(payload.length, false);
+  const out = Buffer.allocUnsafe(headerLength + payload.length);
+  writeFrameHeader(out, 0, { opcode, fin: true, rsv: 0 }, payload.length, null);
+  payload.copy(out, headerLength);
+  return out;
+}

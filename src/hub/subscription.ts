@@ -1,0 +1,79 @@
+/**
+ * One subscriber on one topic. It writes each event the way that subscriber takes it: the frame
+ * made once for all on an open server WebSocket without extensions, its own `send()` on a client
+ * (whose frames are masked one by one) or on a socket whose messages go through an extension, the
+ * block made once on an event stream. A slow subscriber is bounded by its session's `maxBuffered`,
+ * which drops it, and never holds back the others. While the events a returning subscriber missed
+ * are being read, live events wait behind them.
+ */
+import { EventSource, writeFrame } from '../event-source/event-source.js';
+import { formatEvent } from '../event-source/event-format.js';
+import { connectionOf, type WebSocketSession } from '../websocket-session/websocket-session.js';
+import { ReadyState } from '../websocket-session/ready-state.js';
+import type { HistoryResult } from './broker.js';
+import { EventFrames, resetEnvelope } from './event-frames.js';
+
+export type Subscriber = WebSocketSession | EventSource;
+
+export class Subscription {
+  /** Live events that came while the missed ones were read; null once the subscription is live. */
+  private held: EventFrames[] | null = null;
+
+  constructor(
+    readonly subscriber: Subscriber,
+    readonly topic: string,
+    /** A WebSocket that gets each event as a JSON envelope (with its id). */
+    private readonly envelope: boolean,
+    /** The event an event stream is sent when what it missed is gone; null for none. */
+    private readonly resetEvent: string | null,
+  ) {}
+
+  /** Live events wait until `replay()`. */
+  holdLive(): void {
+    this.held = [];
+  }
+
+  deliver(frames: EventFrames): void {
+    if (this.held !== null) this.held.push(frames);
+    else this.write(frames);
+  }
+
+  /** Writes what the subscriber missed (or the reset), then the live events held meanwhile, none twice. */
+  replay(result: HistoryResult): void {
+    const held = this.held ?? [];
+    this.held = null;
+    const replayed = new Set<string>();
+    if (!result.complete) this.writeReset(result.latest);
+    for (const event of result.complete ? result.events : []) {
+      replayed.add(event.id);
+      this.write(new EventFrames(event));
+    }
+    for (const frames of held) if (!replayed.has(frames.event.id)) this.write(frames);
+  }
+
+  private write(frames: EventFrames): void {
+    const subscriber = this.subscriber;
+    if (subscriber instanceof EventSource) {
+      const block = frames.streamBlock;
+      writeFrame(subscriber, block, block.length);
+      return;
+    }
+    const connection = connectionOf(subscriber);
+    if (connection.takesPrepared && connection.readyState === ReadyState.OPEN) {
+      connection.sendPrepared(this.envelope ? frames.envelopeFrame : frames.dataFrame);
+    } else {
+      // Before open the send is queued, and goes out first once the socket opens.
+      subscriber.send(this.envelope ? frames.envelopeText : frames.event.data);
+    }
+  }
+
+  private writeReset(latest: string): void {
+    const subscriber = this.subscriber;
+    if (subscriber instanceof EventSource) {
+      // The reset carries the newest id, so that the client's next reconnect resumes from now.
+      if (this.resetEvent !== null) writeFrame(subscriber, formatEvent('', { event: this.resetEvent, id: latest }));
+    } else if (this.envelope) {
+      subscriber.send(resetEnvelope(this.topic, latest));
+    }
+  }
+}
