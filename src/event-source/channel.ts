@@ -1,12 +1,14 @@
 /**
  * `Channel`: one stream of events broadcast to many EventSource sessions, with a bounded history
  * so that a client reconnecting with `Last-Event-ID` (WHATWG HTML §9.2.4) gets exactly the events
- * it missed. Each event is framed and encoded once; every subscriber is written the same bytes.
+ * it missed. It is one topic of a `Hub` of its own on the in-process broker: each event is framed
+ * and encoded once, and every subscriber is written the same bytes.
  */
 import { ArgumentError } from '../errors.js';
-import { EventSource, writeFrame } from './event-source.js';
-import { formatEvent, idValue, type EventFields } from './event-format.js';
-import { EventHistory } from './history.js';
+import { Hub, brokerMessage } from '../hub/hub.js';
+import { MemoryBroker } from '../hub/memory-broker.js';
+import { EventSource } from './event-source.js';
+import { idValue, type EventFields } from './event-format.js';
 
 export interface ChannelOptions {
   /** Events kept for replay. Default 1000; 0 keeps none (a client that missed any event gets the reset signal). */
@@ -27,35 +29,31 @@ export interface ReplayResult {
 }
 
 const DEFAULT_HISTORY = 1000;
-const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+/** The channel's one topic in its Hub. */
+const TOPIC = 'channel';
 
 export class Channel {
-  private readonly subscribers = new Set<EventSource>();
-  private readonly history: EventHistory;
-  private readonly resetEvent: string | null;
-  private counter = 0;
-  private latest = '';
-  private readonly leave = new WeakMap<EventSource, () => void>();
+  private readonly broker: MemoryBroker;
+  private readonly hub: Hub;
 
   constructor(options: ChannelOptions = {}) {
     const history = options.history ?? DEFAULT_HISTORY;
     if (!Number.isSafeInteger(history) || history < 0) {
       throw new ArgumentError('option history must be an integer >= 0', 'ERR_INVALID_OPTION');
     }
-    this.history = new EventHistory(history);
-    this.resetEvent = options.resetEvent === undefined ? 'reset' : options.resetEvent;
-    // Validated now rather than on the first reconnect.
-    if (this.resetEvent !== null) formatEvent('', { event: this.resetEvent });
+    // A channel bounds its history by count alone, as it always has.
+    this.broker = new MemoryBroker({ history, historyBytes: Infinity });
+    this.hub = new Hub({ broker: this.broker, resetEvent: options.resetEvent });
   }
 
   /** Subscribers right now. */
   get size(): number {
-    return this.subscribers.size;
+    return this.hub.size(TOPIC);
   }
 
   /** The id of the latest event sent, '' before the first. */
   get lastId(): string {
-    return this.latest;
+    return this.broker.latestId(TOPIC);
   }
 
   /**
@@ -64,34 +62,21 @@ export class Channel {
    */
   add(es: EventSource): ReplayResult {
     const result: ReplayResult = { replayed: 0, missed: false };
-    if (es.readyState !== EventSource.OPEN || this.subscribers.has(es)) return result;
+    if (es.readyState !== EventSource.OPEN || this.hub.isSubscribed(es, TOPIC)) return result;
     const lastId = es.lastEventId;
-    if (lastId !== '' && lastId !== this.latest) {
-      const missed = this.history.after(lastId);
-      if (missed === null) {
-        result.missed = true;
-        // The reset event carries the newest id, so that the client's next reconnect resumes from now.
-        if (this.resetEvent !== null) writeFrame(es, formatEvent('', { event: this.resetEvent, id: this.latest }));
-      } else {
-        for (const event of missed) writeFrame(es, event.frame, event.frame.length);
-        result.replayed = missed.length;
-      }
+    if (lastId !== '') {
+      const missed = this.broker.history(TOPIC, lastId);
+      if (missed.complete) result.replayed = missed.events.length;
+      else result.missed = true;
     }
-    // A replay too large for a slow client may already have closed it.
-    if (es.readyState !== EventSource.OPEN) return result;
-    const leave = (): void => void this.subscribers.delete(es);
-    this.leave.set(es, leave);
-    es.once('close', leave);
-    this.subscribers.add(es);
+    // The in-process broker answers at once: the replay is written before this returns.
+    void this.hub.subscribe(es, TOPIC);
     return result;
   }
 
   /** Unsubscribes `es` without closing it. */
   remove(es: EventSource): boolean {
-    const leave = this.leave.get(es);
-    if (leave !== undefined) es.off('close', leave);
-    this.leave.delete(es);
-    return this.subscribers.delete(es);
+    return this.hub.unsubscribe(es, TOPIC);
   }
 
   /**
@@ -99,19 +84,14 @@ export class Channel {
    * increasing sequence (`'1'`, `'2'`, …) is assigned; returns the id used.
    */
   send(data: string, fields: EventFields = {}): string {
-    const id = fields.id === undefined ? String(this.counter + 1) : idValue(fields.id);
-    // Framed (and so checked) before anything changes: a refused event uses up no id.
-    const frame = Buffer.from(formatEvent(data, { ...fields, id }));
-    // A numeric id given by the caller moves the sequence on, so assigned ids keep increasing.
-    if (DECIMAL.test(id)) this.counter = Math.max(this.counter, Number(id));
-    this.history.push({ id, frame });
-    this.latest = id;
-    for (const es of this.subscribers) writeFrame(es, frame, frame.length);
-    return id;
+    if (typeof data !== 'string') throw new ArgumentError('send() takes a string (JSON.stringify other values)', 'ERR_INVALID_SEND_DATA');
+    const id = fields.id === undefined ? undefined : idValue(fields.id);
+    // Checked before anything changes: a refused event uses up no id.
+    return this.broker.publishNow(TOPIC, brokerMessage(TOPIC, data, { ...fields, id }));
   }
 
   /** Closes every subscriber (each then leaves the channel). */
   closeAll(): void {
-    for (const es of [...this.subscribers]) es.close();
+    for (const es of this.hub.subscribers(TOPIC)) (es as EventSource).close();
   }
 }

@@ -15,6 +15,8 @@ export interface HubEvent {
   readonly event?: string;
   /** Text, or binary (for event streams, which carry text only, it is sent base64-encoded). */
   readonly data: string | Buffer;
+  /** Event streams only: seconds the browser waits before reconnecting (`retry:`). */
+  readonly retry?: number;
 }
 
 /** What a publisher hands the broker. */
@@ -23,6 +25,7 @@ export interface BrokerMessage {
   readonly event?: string;
   /** An id of the publisher's own instead of the broker's next one. */
   readonly id?: string;
+  readonly retry?: number;
 }
 
 /** What a subscriber that comes back after `since` has missed. */

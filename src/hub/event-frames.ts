@@ -51,9 +51,9 @@ export class EventFrames {
 
   /** The event as an event-stream block, with its id (so a reconnect resumes after it). */
   get streamBlock(): Buffer {
-    const { data, event, id } = this.event;
+    const { data, event, id, retry } = this.event;
     const text = typeof data === 'string' ? data : data.toString('base64');
-    return (this.stream ??= Buffer.from(formatEvent(text, event === undefined ? { id } : { event, id })));
+    return (this.stream ??= Buffer.from(formatEvent(text, { event, id, retry })));
   }
 }
 

@@ -8,9 +8,9 @@
  */
 import { ArgumentError, HatchwayError } from '../errors.js';
 import { EventSource } from '../event-source/event-source.js';
-import { formatEvent, idValue } from '../event-source/event-format.js';
+import { formatEvent, idValue, retryMilliseconds } from '../event-source/event-format.js';
 import { WebSocketSession } from '../websocket-session/websocket-session.js';
-import type { Broker, BrokerListener, HubEvent } from './broker.js';
+import type { Broker, BrokerListener, BrokerMessage, HistoryResult, HubEvent } from './broker.js';
 import { EventFrames } from './event-frames.js';
 import { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
 import { Subscription, type Subscriber } from './subscription.js';
@@ -37,11 +37,13 @@ export interface PublishFields {
   event?: string;
   /** An id of your own instead of the topic's next one. */
   id?: string;
+  /** Event streams only: seconds the browser waits before reconnecting (`retry:`). */
+  retry?: number;
 }
 
 /** The one event both kinds of subscriber share, seen the same way. */
 interface ClosingTarget {
-  once(type: 'close', listener: () => void): unknown;
+  prependOnceListener(type: 'close', listener: () => void): unknown;
   off(type: 'close', listener: () => void): unknown;
 }
 
@@ -79,39 +81,53 @@ export class Hub {
    * Subscribes `subscriber` to `topic` until it closes or is unsubscribed. Resolves once it is live
    * (after the replay of what it missed, if it came back with an id).
    */
-  async subscribe(subscriber: Subscriber, topic: string, options: SubscribeOptions = {}): Promise<void> {
+  subscribe(subscriber: Subscriber, topic: string, options: SubscribeOptions = {}): Promise<void> {
     checkTopic(topic);
     const isStream = subscriber instanceof EventSource;
     if (!isStream && !(subscriber instanceof WebSocketSession)) {
       throw new ArgumentError('a subscriber is a WebSocket, a Client or an EventSource', 'ERR_INVALID_ARGUMENT');
     }
+    if (options.since !== undefined && typeof options.since !== 'string') {
+      throw new ArgumentError('since is the id of the last event seen, a string', 'ERR_INVALID_OPTION');
+    }
     if (options.since !== undefined && (isStream || options.envelope !== true)) {
       throw new ArgumentError('since is for a WebSocket subscribed with envelope: true (event streams use Last-Event-ID)', 'ERR_INVALID_OPTION');
     }
     if (this.closed) throw new HatchwayError('the hub is closed', 'ERR_HUB_CLOSED');
-    if (isClosed(subscriber) || this.bySubscriber.get(subscriber)?.topics.has(topic) === true) return;
+    if (isClosed(subscriber) || this.isSubscribed(subscriber, topic)) return Promise.resolve();
     const subscription = new Subscription(subscriber, topic, options.envelope === true, this.resetEvent);
     const since = isStream ? subscriber.lastEventId : (options.since ?? '');
     if (since !== '') subscription.holdLive();
-    await this.join(subscription);
-    if (since === '') return;
-    const missed = await this.broker.history(topic, since);
-    if (this.bySubscriber.get(subscriber)?.topics.get(topic) === subscription) subscription.replay(missed);
+    // Each step is done at once when the broker answers at once (the in-process one): a publish
+    // right after subscribe() then reaches the subscriber, after what it missed.
+    const replay = (): void | Promise<void> => {
+      if (since === '') return;
+      const apply = (missed: HistoryResult): void => {
+        if (this.bySubscriber.get(subscriber)?.topics.get(topic) === subscription) subscription.replay(missed);
+      };
+      const missed = this.broker.history(topic, since);
+      return missed instanceof Promise ? missed.then(apply) : apply(missed);
+    };
+    const joined = this.join(subscription);
+    return joined instanceof Promise ? joined.then(replay) : Promise.resolve(replay());
   }
 
-  /** Takes `subscriber` off `topic`, or off every topic; it stays open. */
-  unsubscribe(subscriber: Subscriber, topic?: string): void {
+  /** Takes `subscriber` off `topic`, or off every topic; it stays open. False when it was on none of them. */
+  unsubscribe(subscriber: Subscriber, topic?: string): boolean {
     const entry = this.bySubscriber.get(subscriber);
-    if (entry === undefined) return;
+    if (entry === undefined) return false;
+    let removed = false;
     for (const [name, subscription] of entry.topics) {
       if (topic !== undefined && name !== topic) continue;
       entry.topics.delete(name);
       this.leaveRoom(subscription);
+      removed = true;
     }
     if (entry.topics.size === 0) {
       this.bySubscriber.delete(subscriber);
       (subscriber as ClosingTarget).off('close', entry.leave);
     }
+    return removed;
   }
 
   /**
@@ -119,19 +135,24 @@ export class Hub {
    * accepted it, rejects when it has not. An `event` or `id` with CR, LF or NUL throws an `ArgumentError`.
    */
   publish(topic: string, data: string | Buffer | ArrayBufferView, fields: PublishFields = {}): Promise<string> {
-    checkTopic(topic);
-    const payload = typeof data === 'string' ? data : toBuffer(data);
-    if (fields.event !== undefined) formatEvent('', { event: fields.event });
-    if (fields.id !== undefined && (fields.id === '' || idValue(fields.id) !== fields.id)) {
-      throw new ArgumentError('an event id is a non-empty string without CR, LF or NUL', 'ERR_INVALID_SSE_FIELD');
-    }
+    const message = brokerMessage(topic, data, fields);
     if (this.closed) return Promise.reject(new HatchwayError('the hub is closed', 'ERR_HUB_CLOSED'));
-    return this.broker.publish(topic, { data: payload, ...fields });
+    return this.broker.publish(topic, message);
   }
 
   /** Subscribers of `topic` in this process. */
   size(topic: string): number {
     return this.rooms.get(topic)?.subscriptions.size ?? 0;
+  }
+
+  /** Is `subscriber` on `topic`? */
+  isSubscribed(subscriber: Subscriber, topic: string): boolean {
+    return this.bySubscriber.get(subscriber)?.topics.has(topic) === true;
+  }
+
+  /** The subscribers of `topic` in this process, in the order they joined. */
+  subscribers(topic: string): Subscriber[] {
+    return [...(this.rooms.get(topic)?.subscriptions ?? [])].map((subscription) => subscription.subscriber);
   }
 
   /** Takes every subscriber off every topic (they stay open) and closes the broker the Hub made. */
@@ -142,15 +163,16 @@ export class Hub {
     if (this.ownsBroker) await this.broker.close();
   }
 
-  private async join(subscription: Subscription): Promise<void> {
+  private join(subscription: Subscription): void | Promise<void> {
     const { subscriber, topic } = subscription;
     let entry = this.bySubscriber.get(subscriber);
     if (entry === undefined) {
-      const leave = (): void => this.unsubscribe(subscriber);
+      const leave = (): void => void this.unsubscribe(subscriber);
       entry = { topics: new Map(), leave };
       this.bySubscriber.set(subscriber, entry);
-      // A closed subscriber leaves every topic by itself.
-      (subscriber as ClosingTarget).once('close', leave);
+      // A closed subscriber leaves every topic by itself, before the application's own close
+      // listeners run, so that `size()` there already leaves it out.
+      (subscriber as ClosingTarget).prependOnceListener('close', leave);
     }
     entry.topics.set(topic, subscription);
     let room = this.rooms.get(topic);
@@ -159,8 +181,7 @@ export class Hub {
       room = created;
       this.rooms.set(topic, room);
       room.subscriptions.add(subscription);
-      await this.broker.subscribe(topic, room.listener);
-      return;
+      return this.broker.subscribe(topic, room.listener);
     }
     room.subscriptions.add(subscription);
   }
@@ -189,6 +210,19 @@ export class Hub {
       this.delivering = false;
     }
   }
+}
+
+/** What `publish()` hands the broker, checked first: a refused event changes nothing. */
+export function brokerMessage(topic: string, data: string | Buffer | ArrayBufferView, fields: PublishFields): BrokerMessage {
+  checkTopic(topic);
+  const payload = typeof data === 'string' ? data : toBuffer(data);
+  const { event, id, retry } = fields;
+  if (event !== undefined) formatEvent('', { event });
+  if (id !== undefined && (typeof id !== 'string' || id === '' || idValue(id) !== id)) {
+    throw new ArgumentError('an event id is a non-empty string without CR, LF or NUL', 'ERR_INVALID_SSE_FIELD');
+  }
+  if (retry !== undefined) retryMilliseconds(retry);
+  return { data: payload, event, id, retry };
 }
 
 function checkTopic(topic: unknown): asserts topic is string {

@@ -39,15 +39,25 @@ export class MemoryBroker implements Broker {
   }
 
   publish(topic: string, message: BrokerMessage): Promise<string> {
+    return Promise.resolve(this.publishNow(topic, message));
+  }
+
+  /** `publish()` done at once, as an in-process broker can: the event has reached every listener on return. */
+  publishNow(topic: string, message: BrokerMessage): string {
     const state = this.topic(topic);
     const id = message.id ?? String(state.counter + 1);
     if (DECIMAL.test(id)) state.counter = Math.max(state.counter, Number(id));
-    const event: HubEvent = message.event === undefined ? { topic, id, data: message.data } : { topic, id, event: message.event, data: message.data };
+    const event: HubEvent = { ...message, topic, id };
     state.kept.push(event);
     state.latest = id;
     const batch = [event];
     for (const listener of state.listeners) listener(batch);
-    return Promise.resolve(id);
+    return id;
+  }
+
+  /** The id of the newest event on `topic`, '' before the first. */
+  latestId(topic: string): string {
+    return this.topics.get(topic)?.latest ?? '';
   }
 
   subscribe(topic: string, listener: BrokerListener): void {
@@ -57,7 +67,7 @@ export class MemoryBroker implements Broker {
   unsubscribe(topic: string, listener: BrokerListener): void {
     const state = this.topics.get(topic);
     if (state === undefined) return;
-    // The topic itself stays: its count and history outlive its listeners.
+    // The topic outlives its listeners: its count (ids keep increasing) and its history.
     state.listeners.delete(listener);
   }
 

@@ -6,6 +6,8 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import WS from 'ws';
 import { ArgumentError, Client, EventSource, Hub, WebSocket, type SubscribeOptions } from '../../src/index.js';
 import { Outbox } from '../../src/websocket-session/outbox.js';
@@ -235,8 +237,80 @@ test('bad arguments throw ArgumentError: topic, subscriber, since without envelo
   expect(() => hub.publish('t', 'x', { id: 'a\nb' })).toThrow(ArgumentError);
   expect(() => hub.publish('t', 'x', { id: '' })).toThrow(ArgumentError);
   expect(() => hub.publish('t', 'x', { event: 'a\rb' })).toThrow(ArgumentError);
-  await expect(hub.subscribe({} as never, 't')).rejects.toThrow(ArgumentError);
+  expect(() => hub.subscribe({} as never, 't')).toThrow(ArgumentError);
+  expect(() => hub.publish('t', 'x', { retry: -1 })).toThrow(ArgumentError);
   expect(() => new Hub({ history: -1 })).toThrow(ArgumentError);
   await hub.close();
   await expect(hub.publish('t', 'x')).rejects.toMatchObject({ code: 'ERR_HUB_CLOSED' });
+});
+
+test('a publish made while an event is being delivered goes out after it, to everyone: one order per topic', async () => {
+  const hub = new Hub();
+  const server = http.createServer((req, res) => void hub.subscribe(new EventSource(req, res, { ping: 0 }), 'room'));
+  // A socket with room for no event: the first one fails it in the middle of the delivery, and its
+  // error listener publishes at once, before the others got the first event.
+  server.on('upgrade', (req, socket, head) => {
+    const ws = new WebSocket(req, socket, head, null, { maxBuffered: 1 });
+    ws.on('error', () => void hub.publish('room', 'left'));
+    void hub.subscribe(ws, 'room');
+  });
+  servers.add(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await wsSubscriber(port, '/');
+  const streams = [SseClient.get(port, '/'), SseClient.get(port, '/')];
+  await Promise.all(streams.map((stream) => stream.head()));
+  await until(() => hub.size('room') === 3, 'every subscriber to join');
+  await hub.publish('room', 'first');
+  for (const stream of streams) {
+    await stream.until((text) => text.includes('data: left'), 'both events');
+    expect(sseData(stream.body)).toEqual(['first', 'left']);
+  }
+  await until(() => hub.size('room') === 2, 'the failed socket to leave');
+  await hub.close();
+});
+
+test('a closed subscriber is not kept: after it left, nothing in the Hub holds it', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const hub = new Hub();
+  let ref: WeakRef<WebSocket> | null = null;
+  const server = http.createServer();
+  server.on('upgrade', (req, socket, head) => {
+    const ws = new WebSocket(req, socket, head);
+    ref = new WeakRef(ws);
+    void hub.subscribe(ws, 'a');
+    void hub.subscribe(ws, 'b', { envelope: true });
+  });
+  servers.add(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { client } = await wsSubscriber((server.address() as AddressInfo).port, '/');
+  await until(() => hub.size('a') === 1 && hub.size('b') === 1, 'the socket to join');
+  await hub.publish('a', 'x');
+  client.close();
+  await until(() => hub.size('a') === 0 && hub.size('b') === 0, 'the socket to leave');
+  await until(() => {
+    gc();
+    return ref!.deref() === undefined;
+  }, 'the closed socket to be collected');
+  await hub.close();
+});
+
+test('an application close listener added before subscribe() already sees the subscriber gone from size()', async () => {
+  const hub = new Hub();
+  const sizes: number[] = [];
+  const server = http.createServer();
+  server.on('upgrade', (req, socket, head) => {
+    const ws = new WebSocket(req, socket, head);
+    ws.on('close', () => sizes.push(hub.size('t')));
+    void hub.subscribe(ws, 't');
+  });
+  servers.add(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { client } = await wsSubscriber((server.address() as AddressInfo).port, '/');
+  await until(() => hub.size('t') === 1, 'the socket to join');
+  client.close();
+  await until(() => sizes.length === 1, 'the close listener');
+  expect(sizes).toEqual([0]);
+  await hub.close();
 });
