@@ -7,20 +7,15 @@
 //   {type: 'message', room, from, text, at}
 //   {type: 'join' | 'leave', room, name, at, online}    (online: people now in the room)
 const express = require('express');
-const { websocket } = require('hatchway');
+const { Hub, websocket } = require('hatchway');
 
 /** A fresh Express app with its own rooms. */
 function createExpressChatApp() {
   const app = express();
-  /** @type {Map<string, Set<any>>} room name -> its sockets */
-  const rooms = new Map();
-
-  const broadcast = (room, message) => {
-    const data = JSON.stringify(message);
-    // A socket handed to the handler is still connecting: what it is sent goes out right after the handshake.
-    // A closed socket's send() is a no-op (and it leaves the room on 'close').
-    for (const ws of rooms.get(room) ?? []) ws.send(data);
-  };
+  // One topic per room. Nobody here comes back for what they missed, so topics keep no history.
+  const hub = new Hub({ history: 0 });
+  // The in-process hub only rejects once closed; another broker can fail, so the rejection is not left unhandled.
+  const broadcast = (room, message) => hub.publish(room, JSON.stringify(message)).catch(console.error);
 
   app.get('/', (req, res) => {
     res.type('text/plain').send('hatchway Express chat: open a WebSocket at /rooms/<room>?name=<nickname>\n');
@@ -28,24 +23,21 @@ function createExpressChatApp() {
 
   app.get(
     '/rooms/:room',
-    websocket((ws, req) => {
+    websocket(async (ws, req) => {
       const { room } = req.params;
       const name = typeof req.query.name === 'string' && req.query.name.trim() !== '' ? req.query.name.trim().slice(0, 32) : 'anonymous';
-      if (!rooms.has(room)) rooms.set(room, new Set());
-      const members = rooms.get(room);
-      members.add(ws);
-      broadcast(room, { type: 'join', room, name, at: Date.now(), online: members.size });
+      // Subscribed first, so that the Hub has taken a closed socket off the room before 'close' below counts who is left.
+      // A socket handed to the handler is still connecting: what the Hub sends it goes out right after the handshake.
+      const joined = hub.subscribe(ws, room);
 
       ws.on('message', (event) => {
         if (typeof event.data !== 'string' || event.data.trim() === '') return;
         broadcast(room, { type: 'message', room, from: name, text: event.data.slice(0, 1000), at: Date.now() });
       });
+      ws.on('close', () => broadcast(room, { type: 'leave', room, name, at: Date.now(), online: hub.size(room) }));
 
-      ws.on('close', () => {
-        members.delete(ws);
-        if (members.size === 0) rooms.delete(room);
-        else broadcast(room, { type: 'leave', room, name, at: Date.now(), online: members.size });
-      });
+      await joined;
+      broadcast(room, { type: 'join', room, name, at: Date.now(), online: hub.size(room) });
     }),
   );
 

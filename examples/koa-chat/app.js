@@ -8,21 +8,16 @@
 //   {type: 'join' | 'leave', room, name, at, online}    (online: people now in the room)
 const Koa = require('koa');
 const Router = require('@koa/router');
-const { websocket } = require('hatchway/koa');
+const { Hub, websocket } = require('hatchway/koa');
 
 /** A fresh Koa app with its own rooms. */
 function createKoaChatApp() {
   const app = new Koa();
   const router = new Router();
-  /** @type {Map<string, Set<any>>} room name -> its sockets */
-  const rooms = new Map();
-
-  const broadcast = (room, message) => {
-    const data = JSON.stringify(message);
-    // A socket handed to the handler is still connecting: what it is sent goes out right after the handshake.
-    // A closed socket's send() is a no-op (and it leaves the room on 'close').
-    for (const ws of rooms.get(room) ?? []) ws.send(data);
-  };
+  // One topic per room. Nobody here comes back for what they missed, so topics keep no history.
+  const hub = new Hub({ history: 0 });
+  // The in-process hub only rejects once closed; another broker can fail, so the rejection is not left unhandled.
+  const broadcast = (room, message) => hub.publish(room, JSON.stringify(message)).catch(console.error);
 
   router.get('/', (ctx) => {
     ctx.type = 'text/plain';
@@ -31,24 +26,21 @@ function createKoaChatApp() {
 
   router.get(
     '/rooms/:room',
-    websocket((ws, ctx) => {
+    websocket(async (ws, ctx) => {
       const { room } = ctx.params;
       const name = typeof ctx.query.name === 'string' && ctx.query.name.trim() !== '' ? ctx.query.name.trim().slice(0, 32) : 'anonymous';
-      if (!rooms.has(room)) rooms.set(room, new Set());
-      const members = rooms.get(room);
-      members.add(ws);
-      broadcast(room, { type: 'join', room, name, at: Date.now(), online: members.size });
+      // Subscribed first, so that the Hub has taken a closed socket off the room before 'close' below counts who is left.
+      // A socket handed to the handler is still connecting: what the Hub sends it goes out right after the handshake.
+      const joined = hub.subscribe(ws, room);
 
       ws.on('message', (event) => {
         if (typeof event.data !== 'string' || event.data.trim() === '') return;
         broadcast(room, { type: 'message', room, from: name, text: event.data.slice(0, 1000), at: Date.now() });
       });
+      ws.on('close', () => broadcast(room, { type: 'leave', room, name, at: Date.now(), online: hub.size(room) }));
 
-      ws.on('close', () => {
-        members.delete(ws);
-        if (members.size === 0) rooms.delete(room);
-        else broadcast(room, { type: 'leave', room, name, at: Date.now(), online: members.size });
-      });
+      await joined;
+      broadcast(room, { type: 'join', room, name, at: Date.now(), online: hub.size(room) });
     }),
   );
 

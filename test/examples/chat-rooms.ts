@@ -66,6 +66,25 @@ export function describeChatRooms(title: string, start: () => Promise<RunningExa
       expect(zoe.json().filter((m) => m.type === 'join').map((m) => m.name)).toEqual(['zoe']);
     });
 
+    test('everyone in the room sees its messages in one order, whoever sent them', async () => {
+      const alice = await join('choir', 'alice');
+      const bob = await join('choir', 'bob');
+      const carol = await join('choir', 'carol');
+      for (let i = 0; i < 20; i++) {
+        alice.send(`alice ${i}`);
+        bob.send(`bob ${i}`);
+      }
+      const texts = async (client: TestClient): Promise<unknown[]> => {
+        await client.waitForJson({ type: 'message', text: 'alice 19' });
+        await client.waitForJson({ type: 'message', text: 'bob 19' });
+        return client.json().filter((m) => m.type === 'message').map((m) => `${m.from as string}: ${m.text as string}`);
+      };
+      const seen = await Promise.all([alice, bob, carol].map(texts));
+      expect(seen[0]).toHaveLength(40);
+      expect(seen[1]).toEqual(seen[0]);
+      expect(seen[2]).toEqual(seen[0]);
+    });
+
     test('room names come from the route parameter, decoded', async () => {
       const a = await join('tea & cake', 'ann');
       a.send('crumbs');

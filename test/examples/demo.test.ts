@@ -140,6 +140,57 @@ describe('the /chat WebSocket', () => {
     expect(alice.json().map((m) => m.type)).toEqual(['join', 'message']);
   });
 
+  test('?since= wraps each event as {topic, id, event, data}, with the ids the feed gives them', async () => {
+    const reader = feed();
+    await reader.next(1, 'the first clock event');
+    const watcher = await TestClient.open(`${example!.wsBase}/chat?since=`);
+    const alice = await chat();
+    say(alice, { type: 'name', name: 'alice' });
+    say(alice, { type: 'message', text: 'wrapped' });
+    const message = await watcher.waitForJson({ id: '2' });
+    expect(message).toEqual({ topic: 'lobby', id: '2', event: 'message', data: expect.any(String) });
+    expect(JSON.parse(message.data as string)).toEqual({ type: 'message', from: 'alice', text: 'wrapped', at: expect.any(Number) });
+    expect(watcher.json().map((m) => [m.id, m.event])).toEqual([['1', 'join'], ['2', 'message']]);
+    const [, join, said] = await reader.next(3, 'the join and the message');
+    expect([join!.id, said!.id]).toEqual(['1', '2']);
+    // A client that did not ask for envelopes still gets the plain JSON.
+    expect(await alice.waitForJson({ type: 'message', text: 'wrapped' })).toMatchObject({ from: 'alice' });
+  });
+
+  test('a client back with ?since=<id> gets what it missed, then the live messages, each once and in order', async () => {
+    const alice = await chat();
+    say(alice, { type: 'name', name: 'alice' });
+    const away = await TestClient.open(`${example!.wsBase}/chat?since=`);
+    say(alice, { type: 'message', text: 'one' });
+    const seen = await away.waitForJson({ event: 'message' });
+    await away.close();
+    say(alice, { type: 'message', text: 'two' });
+    say(alice, { type: 'message', text: 'three' });
+    await alice.waitForJson({ type: 'message', text: 'three' });
+
+    const back = await TestClient.open(`${example!.wsBase}/chat?since=${seen.id as string}`);
+    say(alice, { type: 'message', text: 'four' });
+    await back.waitForJson({ id: '5' });
+    expect(back.json().map((m) => [m.id, JSON.parse(m.data as string).text])).toEqual([
+      ['3', 'two'],
+      ['4', 'three'],
+      ['5', 'four'],
+    ]);
+  });
+
+  test('a client back with an id no longer kept is told {topic, id, reset: true} with the latest id, then gets live ones', async () => {
+    const alice = await chat();
+    say(alice, { type: 'name', name: 'alice' });
+    await alice.waitForJson({ type: 'join', name: 'alice' });
+    const back = await TestClient.open(`${example!.wsBase}/chat?since=999`);
+    say(alice, { type: 'message', text: 'after the reset' });
+    await back.waitForJson({ id: '2' });
+    expect(back.json()).toEqual([
+      { topic: 'lobby', id: '1', reset: true },
+      { topic: 'lobby', id: '2', event: 'message', data: expect.stringContaining('after the reset') },
+    ]);
+  });
+
   test('closing the server closes live sockets with 1001', async () => {
     const alice = await chat();
     const closing = example!.close();
@@ -175,6 +226,25 @@ describe('the /feed event stream', () => {
     const events = await back.next(3);
     expect(events.map((e) => e.event)).toEqual(['clock', 'message', 'message']);
     expect(events.slice(1).map((e) => [e.id, JSON.parse(e.data).text])).toEqual([['2', 'one'], ['3', 'two']]);
+  });
+
+  test('the last 50 events are kept: a browser back from further away gets a reset event with the latest id', async () => {
+    const alice = await chat();
+    say(alice, { type: 'name', name: 'alice' });
+    for (let i = 1; i <= 51; i++) say(alice, { type: 'message', text: `message ${i}` });
+    await alice.waitForJson({ type: 'message', text: 'message 51' });
+    // Events 1 (the join) to 52: 3 to 52 are kept, so a browser that saw 2 misses nothing...
+    const near = feed({ 'last-event-id': '2' });
+    const replayed = await near.next(51, 'the 50 kept events');
+    expect(replayed.slice(1).map((e) => e.id)).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 3)));
+    // ...and one that saw only 1 is told it missed some, with the id to resume from.
+    const far = feed({ 'last-event-id': '1' });
+    const [, reset] = await far.next(2, 'the reset event');
+    expect(reset).toMatchObject({ event: 'reset', id: '52' });
+    say(alice, { type: 'message', text: 'live again' });
+    const [, , live] = await far.next(3, 'the next live event');
+    expect(live).toMatchObject({ event: 'message', id: '53' });
+    expect(far.events.map((e) => e.event)).toEqual(['clock', 'reset', 'message']);
   });
 
   test('a plain GET of /feed is answered with a stream all the same (the page only opens it with EventSource)', async () => {

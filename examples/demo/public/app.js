@@ -1,5 +1,6 @@
-// The demo page: one WebSocket to /chat per tab, reconnecting with a growing delay when it drops, and an
-// EventSource on /feed for the live feed (the browser reconnects it by itself, sending Last-Event-ID).
+// The demo page: one WebSocket to /chat per tab, reconnecting with a growing delay when it drops and asking for the
+// messages it missed meanwhile (`?since=` the id of the last one it saw), and an EventSource on /feed for the live
+// feed (the browser reconnects it by itself, sending Last-Event-ID).
 'use strict';
 
 (() => {
@@ -17,6 +18,7 @@
   let socket = null;
   let sentName = null;
   let retryDelay = 500;
+  let lastId = ''; // the id of the last chat event seen: a reconnect resumes after it
 
   function setStatus(state, label) {
     status.dataset.state = state;
@@ -58,7 +60,14 @@
   function receive(event) {
     let message;
     try {
-      message = JSON.parse(event.data);
+      // Each event comes as {topic, id, event, data}, or {topic, id, reset: true} when missed ones are gone.
+      const envelope = JSON.parse(event.data);
+      lastId = envelope.id;
+      if (envelope.reset) {
+        append('notice reset', [['text', 'some messages were missed while away']], Date.now());
+        return;
+      }
+      message = JSON.parse(envelope.data);
     } catch {
       return;
     }
@@ -84,7 +93,7 @@
   function connect() {
     setStatus('connecting', 'connecting…');
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    socket = new WebSocket(`${scheme}//${location.host}/chat`);
+    socket = new WebSocket(`${scheme}//${location.host}/chat?since=${encodeURIComponent(lastId)}`);
     socket.addEventListener('open', () => {
       // What the browser and the server agreed on (shown for the curious, read by the browser test).
       document.body.dataset.wsExtensions = socket.extensions;
