@@ -17,6 +17,8 @@ export interface ServerSample {
 export interface ChildServer {
   port: number;
   sample(): Promise<ServerSample>;
+  /** With `{ hub: true }`: publishes `count` events of `size` bytes to every subscriber; resolves with those left. */
+  publish(count: number, size: number): Promise<{ subscribers: number }>;
   stop(): void;
 }
 
@@ -37,6 +39,12 @@ export async function startChildServer(options: Record<string, unknown> = {}): P
         child.once('message', (message) => resolve(message as ServerSample));
         child.once('exit', () => reject(new Error('the flood server exited')));
         child.send('rss');
+      }),
+    publish: (count, size) =>
+      new Promise((resolve, reject) => {
+        child.once('message', (message) => resolve(message as { subscribers: number }));
+        child.once('exit', () => reject(new Error('the flood server exited')));
+        child.send({ publish: count, size });
       }),
     stop: () => {
       lines.close();

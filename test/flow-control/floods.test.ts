@@ -84,3 +84,35 @@ test('a peer that reads normally gets 500 pongs for 500 pings in one write, in o
   }
   expect((await server.sample()).closes).toEqual([]);
 }, 20000);
+
+test('a Hub subscriber that never reads is dropped at its maxBuffered; the reading one gets every event; the server stays bounded', async () => {
+  server = await startChildServer({ hub: true, maxBuffered: 4 * MIB });
+  const stalled = (peer = await connectRawPeer(server.port));
+  const reader = await connectRawPeer(server.port, { read: true });
+  try {
+    const before = await server.sample();
+    // 4,000 events of 16 KiB: 64 MB for each subscriber, far past what the stalled one's socket takes.
+    const { subscribers } = await server.publish(4000, 16 * 1024);
+    const after = await server.sample();
+    if (process.env.FLOOD_REPORT) console.log('hub flood', { growth: after.rss - before.rss, closes: after.closes });
+    // The stalled one was dropped (1008) once 4 MiB waited for it; the reader is still subscribed.
+    expect(after.closes).toEqual([1008]);
+    expect(subscribers).toBe(1);
+    // The stalled one may hold its maxBuffered, and 64 MB of frames went through the heap for the
+    // reader; without the bound the same run grows the server by about 76 MB.
+    expect(after.rss - before.rss).toBeLessThan(40 * MIB);
+    // Every event reached the reader: 4,000 frames of 16 KiB with a 4-byte header (RFC 6455 §5.2).
+    const expected = 4000 * (16 * 1024 + 4);
+    await new Promise<void>((resolve) => {
+      const total = (): number => reader.received.reduce((n, b) => n + b.length, 0);
+      if (total() >= expected) return resolve();
+      reader.socket.on('data', () => total() >= expected && resolve());
+    });
+    expect(reader.received.reduce((n, b) => n + b.length, 0)).toBe(expected);
+    // The stalled peer sees its connection dropped once it reads again.
+    stalled.socket.resume();
+    await new Promise((resolve) => (stalled.socket.destroyed ? resolve(null) : stalled.socket.once('close', resolve)));
+  } finally {
+    reader.close();
+  }
+}, 30000);
