@@ -14,7 +14,11 @@
  *   idle       N connections opened and left idle; prints "READY n", closes all on stdin.
  *   sse        N GET /sse streams; counts events (blank-line terminated) received.
  *   bcast      N WebSocket connections that only receive; counts the messages the server
- *              broadcasts to them (GET /bcast).
+ *              broadcasts to them (GET /bcast). With --sio 1 each connection is a socket.io client
+ *              (engine.io v4 / socket.io v5 over a plain WebSocket, GET /socket.io/?EIO=4&
+ *              transport=websocket): it answers the open packet `0{...}` with `40` (connect to the
+ *              main namespace), counts as connected on the server's `40{...}`, answers every ping
+ *              `2` with `3`, and counts the event packets (`42[...]`) as messages.
  *
  * Output: progress lines on stderr, "READY n" on stdout when connected (idle, sse, echo),
  * then one JSON line on stdout.
@@ -60,7 +64,8 @@ static struct {
   const char *frames_file;
   const char *extensions;
   int hello;
-} opt = {M_ECHO, 0, 1, 1, 64, 0, 0, 1000, 3000, 0, 0, 200, "/", 0, -1, NULL, NULL, 0};
+  int sio;
+} opt = {M_ECHO, 0, 1, 1, 64, 0, 0, 1000, 3000, 0, 0, 200, "/", 0, -1, NULL, NULL, 0, 0};
 
 /* ---- time, randomness, CPU ------------------------------------------------------------ */
 
@@ -282,11 +287,17 @@ struct conn {
   /* sse */
   int last_nl, chunked, chunk_state, chunk_ext;
   uint64_t chunk_rem;
+  /* socket.io: the first bytes of the frame being read (its packet type), and small frames to send */
+  uint8_t pfx[2];
+  int pfx_have;
+  uint8_t ctl[64];
+  int ctl_len, ctl_off;
 };
 
 static struct conn *conns;
 static int epfd;
 static int n_open, n_pending, n_started, n_errors, n_ready;
+static uint64_t sio_pings;
 static int measuring, stopping;
 static uint64_t messages, bytes;
 static struct sockaddr_in addr;
@@ -342,6 +353,8 @@ static void start_conn(struct conn *c) {
   c->last_nl = 0;
   c->chunked = c->chunk_state = c->chunk_ext = 0;
   c->chunk_rem = 0;
+  c->pfx_have = 0;
+  c->ctl_len = c->ctl_off = 0;
   c->out_armed = 0;
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) {
@@ -443,6 +456,68 @@ static void flush_out(struct conn *c) {
   }
 }
 
+/* ---- socket.io client (engine.io v4, socket.io v5) ------------------------------------------- */
+
+static void flush_ctl(struct conn *c) {
+  while (c->ctl_off < c->ctl_len) {
+    ssize_t w = write(c->fd, c->ctl + c->ctl_off, (size_t)(c->ctl_len - c->ctl_off));
+    if (w < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      fail_conn(c, strerror(errno));
+      return;
+    }
+    c->ctl_off += (int)w;
+  }
+  int need_out = c->ctl_off < c->ctl_len;
+  if (!need_out) c->ctl_len = c->ctl_off = 0;
+  if (need_out != c->out_armed) {
+    c->out_armed = need_out;
+    arm(c, EPOLLIN | (need_out ? EPOLLOUT : 0), EPOLL_CTL_MOD);
+  }
+}
+
+/* One short masked text frame (a client's frames are masked, RFC 6455 §5.3). */
+static void send_text(struct conn *c, const char *text) {
+  size_t n = strlen(text);
+  if (n > 125 || (size_t)c->ctl_len + 6 + n > sizeof c->ctl) {
+    fail_conn(c, "control send buffer full");
+    return;
+  }
+  uint8_t *b = c->ctl + c->ctl_len;
+  uint8_t key[4];
+  do {
+    uint64_t r = rng();
+    memcpy(key, &r, 4);
+  } while ((key[0] | key[1] | key[2] | key[3]) == 0);
+  b[0] = 0x81;
+  b[1] = 0x80 | (uint8_t)n;
+  memcpy(b + 2, key, 4);
+  for (size_t i = 0; i < n; i++) b[6 + i] = (uint8_t)text[i] ^ key[i & 3];
+  c->ctl_len += (int)(6 + n);
+  flush_ctl(c);
+}
+
+/* A whole engine.io packet arrived in one text frame; its type is in c->pfx. */
+static void sio_packet(struct conn *c) {
+  if (c->opcode != 0x1 || !c->fin || c->pay_len == 0) return;
+  uint8_t type = c->pfx[0];
+  if (type == '4' && c->pay_len >= 2 && c->pfx[1] == '2') { /* message: socket.io EVENT */
+    if (measuring) {
+      messages++;
+      bytes += c->pay_len;
+    }
+  } else if (type == '2' && c->pay_len == 1) { /* ping */
+    sio_pings++;
+    send_text(c, "3");
+  } else if (type == '0') { /* open: connect to the main namespace */
+    send_text(c, "40");
+  } else if (type == '4' && c->pay_len >= 2 && c->pfx[1] == '0') { /* CONNECT answered */
+    n_ready++;
+  } else if (type == '1' || (type == '4' && c->pay_len >= 2 && (c->pfx[1] == '4' || c->pfx[1] == '1'))) {
+    fail_conn(c, type == '1' ? "engine.io close packet" : "socket.io connect error or disconnect");
+  }
+}
+
 static void frame_done(struct conn *c, uint64_t t) {
   if (c->opcode == 0x8) {
     fail_conn(c, "server sent a close frame");
@@ -464,7 +539,8 @@ static void frame_done(struct conn *c, uint64_t t) {
     return;
   }
   if (opt.mode == M_BCAST) {
-    if (measuring) {
+    if (opt.sio) sio_packet(c);
+    else if (measuring) {
       messages++;
       bytes += c->pay_len;
     }
@@ -496,8 +572,11 @@ static void parse_frames(struct conn *c, const uint8_t *p, size_t n, uint64_t t)
       c->pay_len = c->pay_rem = len;
       c->in_payload = 1;
       c->hdr_have = c->hdr_need = 0;
+      c->pfx_have = 0;
     }
     size_t take = c->pay_rem < n ? (size_t)c->pay_rem : n;
+    if (opt.sio)
+      for (size_t k = 0; k < take && c->pfx_have < 2; k++) c->pfx[c->pfx_have++] = p[k];
     c->pay_rem -= take;
     p += take;
     n -= take;
@@ -639,6 +718,7 @@ static void handle(struct conn *c, uint32_t ev) {
     return;
   }
   if ((opt.mode == M_ECHO || opt.hello) && c->fd >= 0 && (c->to_send > 0 || (ev & EPOLLOUT))) flush_out(c);
+  if (opt.sio && c->fd >= 0 && c->ctl_len > c->ctl_off && (ev & EPOLLOUT)) flush_ctl(c);
 }
 
 static void on_open(struct conn *c, const uint8_t *rest, size_t n, uint64_t t) {
@@ -672,7 +752,8 @@ static void usage(void) {
           "usage: loadgen echo|handshake|idle|sse|bcast --port P [--conns N] [--inflight W] [--size B] [--text 0|1]\n"
           "       [--zero-mask 0|1] [--warmup-ms MS] [--duration-ms MS] [--timeout-ms MS] [--server-pid PID]\n"
           "       [--max-pending N] [--path /p] [--coalesce-us US] [--server-core N] [--frames-file F]\n"
-          "       [--extensions 'permessage-deflate; ...'] [--hello 0|1 (idle: one echo per connection first)]\n");
+          "       [--extensions 'permessage-deflate; ...'] [--hello 0|1 (idle: one echo per connection first)]\n"
+          "       [--sio 0|1 (bcast: socket.io clients)]\n");
   exit(2);
 }
 
@@ -681,11 +762,11 @@ static void print_result(double seconds, double srv_cpu, double gen_cpu, double 
   double p50 = hist_pct(0.50), p99 = hist_pct(0.99);
   printf("{\"status\":\"%s\",\"mode\":\"%s\",\"conns\":%d,\"open\":%d,\"messages\":%llu,\"bytes\":%llu,"
          "\"seconds\":%.6f,\"msgPerSec\":%.1f,\"mbPerSec\":%.3f,\"p50us\":%.1f,\"p99us\":%.1f,"
-         "\"serverCpuSec\":%.4f,\"genCpuSec\":%.4f,\"genCpuPct\":%.1f,\"serverCoreBusySec\":%.4f,\"serverCoreIrqSec\":%.4f,\"serverMinorFaults\":%.0f,\"errors\":%d,\"generator\":\"c\"}\n",
+         "\"serverCpuSec\":%.4f,\"genCpuSec\":%.4f,\"genCpuPct\":%.1f,\"serverCoreBusySec\":%.4f,\"serverCoreIrqSec\":%.4f,\"serverMinorFaults\":%.0f,\"errors\":%d,\"sioPings\":%llu,\"generator\":\"c\"}\n",
          status, opt.mode == M_ECHO ? "echo" : opt.mode == M_HANDSHAKE ? "handshake" : opt.mode == M_IDLE ? "idle" : opt.mode == M_SSE ? "sse" : "bcast",
          opt.conns, open_at_end, (unsigned long long)messages, (unsigned long long)bytes, seconds,
          seconds > 0 ? messages / seconds : 0, seconds > 0 ? bytes / seconds / 1e6 : 0, p50, p99, srv_cpu, gen_cpu,
-         seconds > 0 ? 100.0 * gen_cpu / seconds : 0, core_busy, core_irq, faults, n_errors);
+         seconds > 0 ? 100.0 * gen_cpu / seconds : 0, core_busy, core_irq, faults, n_errors, (unsigned long long)sio_pings);
   fflush(stdout);
 }
 
@@ -716,11 +797,13 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--frames-file")) opt.frames_file = v;
     else if (!strcmp(k, "--extensions")) opt.extensions = v;
     else if (!strcmp(k, "--hello")) opt.hello = atoi(v);
+    else if (!strcmp(k, "--sio")) opt.sio = atoi(v);
     else usage();
   }
   if (opt.port <= 0 || opt.conns <= 0 || opt.inflight <= 0) usage();
   if (opt.mode == M_SSE && !strcmp(opt.path, "/")) opt.path = "/sse";
-  if (opt.mode == M_BCAST && !strcmp(opt.path, "/")) opt.path = "/bcast";
+  if (opt.sio && opt.mode != M_BCAST) usage();
+  if (opt.mode == M_BCAST && !strcmp(opt.path, "/")) opt.path = opt.sio ? "/socket.io/?EIO=4&transport=websocket" : "/bcast";
   if (opt.timeout_ms <= 0) opt.timeout_ms = opt.warmup_ms + opt.duration_ms + 60000;
   signal(SIGPIPE, SIG_IGN);
 
@@ -770,7 +853,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "loadgen: timed out (open %d of %d, errors %d)\n", n_open, opt.conns, n_errors);
       break;
     }
-    if (!all_open && n_open == opt.conns && (!(opt.mode == M_IDLE && opt.hello) || n_ready == opt.conns)) {
+    /* idle --hello: every connection has echoed once; socket.io: every client's CONNECT is answered */
+    if (!all_open && n_open == opt.conns && (!((opt.mode == M_IDLE && opt.hello) || opt.sio) || n_ready == opt.conns)) {
       all_open = 1;
       t_ready = t;
       printf("READY %d\n", n_open);

@@ -4,7 +4,7 @@
  * `npm run bench -- --node-gen`): the same command line, the same output lines. It sends
  * pre-built masked frames over raw `net` sockets and only counts the frames coming back, so
  * it costs much less than a WebSocket library, but more than the C generator: its CPU time is
- * printed with every result.
+ * printed with every result. `bcast --sio 1` speaks engine.io v4 / socket.io v5 as loadgen.c does.
  */
 import net from 'node:net';
 import { randomBytes, randomFillSync } from 'node:crypto';
@@ -14,7 +14,7 @@ const [modeName, ...rest] = process.argv.slice(2);
 const opt = {
   port: 0, conns: 1, inflight: 1, size: 64, text: 0, 'zero-mask': 0, 'warmup-ms': 1000, 'duration-ms': 3000,
   'timeout-ms': 0, 'server-pid': 0, 'max-pending': 200, path: '/', 'coalesce-us': 0, 'server-core': -1,
-  'frames-file': '', extensions: '', hello: 0,
+  'frames-file': '', extensions: '', hello: 0, sio: 0,
 };
 const STRING_OPTIONS = new Set(['path', 'frames-file', 'extensions']);
 for (let i = 0; i + 1 < rest.length; i += 2) {
@@ -24,7 +24,8 @@ for (let i = 0; i + 1 < rest.length; i += 2) {
 }
 if (!['echo', 'handshake', 'idle', 'sse', 'bcast'].includes(modeName) || !(opt.port > 0)) usage();
 if (modeName === 'sse' && opt.path === '/') opt.path = '/sse';
-if (modeName === 'bcast' && opt.path === '/') opt.path = '/bcast';
+if (opt.sio && modeName !== 'bcast') usage();
+if (modeName === 'bcast' && opt.path === '/') opt.path = opt.sio ? '/socket.io/?EIO=4&transport=websocket' : '/bcast';
 const timeoutMs = opt['timeout-ms'] > 0 ? opt['timeout-ms'] : opt['warmup-ms'] + opt['duration-ms'] + 60000;
 
 function usage() {
@@ -76,6 +77,8 @@ function connect(request, expectStatus) {
       if (end === -1) return;
       socket.off('data', onData);
       socket.off('error', reject);
+      // A socket.io server talks first (its open packet): hold what follows until a reader is attached.
+      if (opt.sio) socket.pause();
       const text = head.subarray(0, end).toString('latin1');
       if (!text.startsWith(`HTTP/1.1 ${expectStatus}`)) {
         socket.destroy();
@@ -216,13 +219,18 @@ async function runEcho() {
   return measure(() => sockets.forEach(({ socket }) => socket.destroy()));
 }
 
-/** Reads server frames from a byte stream; `onFrame(opcode, fin, length)` per frame, `false` to stop. */
+/**
+ * Reads server frames from a byte stream; `onFrame(opcode, fin, length, prefix)` per frame, `false`
+ * to stop; `prefix` is the frame's first two payload bytes as `b0 << 8 | b1` (-1 where missing).
+ */
 function frameReader(onFrame) {
   let hdr = Buffer.alloc(0);
   let remaining = -1;
   let frameLen = 0;
   let opcode = 0;
   let fin = true;
+  let prefix = 0;
+  let prefixHave = 0;
   return (chunk) => {
     let pos = 0;
     while (pos < chunk.length) {
@@ -239,13 +247,17 @@ function frameReader(onFrame) {
         fin = (hdr[0] & 0x80) !== 0;
         frameLen = remaining = len;
         hdr = Buffer.alloc(0);
+        prefix = 0;
+        prefixHave = 0;
       }
       const take = Math.min(remaining, chunk.length - pos);
+      for (let k = 0; k < take && prefixHave < 2; k++, prefixHave++) prefix = (prefix << 8) | chunk[pos + k];
       remaining -= take;
       pos += take;
       if (remaining === 0) {
         remaining = -1;
-        if (onFrame(opcode, fin, frameLen) === false) return;
+        const first = prefixHave === 2 ? prefix : prefixHave === 1 ? (prefix << 8) | 0xff : -1;
+        if (onFrame(opcode, fin, frameLen, prefixHave === 0 ? -1 : first) === false) return;
       }
     }
   };
@@ -363,7 +375,65 @@ async function runSse() {
   });
 }
 
+/** One short masked text frame (a client's frames are masked). */
+function maskedText(text) {
+  const payload = Buffer.from(text);
+  const frame = Buffer.alloc(6 + payload.length);
+  frame[0] = 0x81;
+  frame[1] = 0x80 | payload.length;
+  const key = frame.subarray(2, 6);
+  do randomFillSync(key); while (key.readUInt32BE(0) === 0);
+  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i] ^ key[i & 3];
+  return frame;
+}
+
+const CH = (s) => s.charCodeAt(0);
+/** socket.io clients: `0{...}` is answered with `40`, `40{...}` means connected, ping `2` gets `3`, `42[...]` is counted. */
+async function runSocketIo() {
+  const sockets = await openAll(opt.conns, () => connect(wsRequest(), 101));
+  open = sockets.length;
+  let connected = 0;
+  let allConnected;
+  const ready = new Promise((resolve) => {
+    allConnected = resolve;
+  });
+  const pong = maskedText('3');
+  let pings = 0;
+  const result = receiveAll(sockets, (socket) =>
+    frameReader((opcode, fin, length, prefix) => {
+      if (opcode === 8) {
+        errors++;
+        socket.destroy();
+        return false;
+      }
+      if (opcode !== 1 || !fin || length === 0) return true;
+      const type = prefix >> 8;
+      if (type === CH('4') && (prefix & 0xff) === CH('2')) {
+        if (measuring) {
+          messages++;
+          bytes += length;
+        }
+      } else if (type === CH('2') && length === 1) {
+        pings++;
+        socket.write(pong);
+      } else if (type === CH('0')) {
+        socket.write(maskedText('40'));
+      } else if (type === CH('4') && (prefix & 0xff) === CH('0')) {
+        if (++connected === opt.conns) allConnected();
+      } else if (type === CH('1') || (type === CH('4') && ((prefix & 0xff) === CH('4') || (prefix & 0xff) === CH('1')))) {
+        errors++;
+        socket.destroy();
+        return false;
+      }
+      return true;
+    }),
+    ready,
+  );
+  return { ...(await result), sioPings: pings };
+}
+
 async function runBcast() {
+  if (opt.sio) return runSocketIo();
   const sockets = await openAll(opt.conns, () => connect(wsRequest(), 101));
   open = sockets.length;
   return receiveAll(sockets, (socket) =>
@@ -382,15 +452,17 @@ async function runBcast() {
   );
 }
 
-/** Feeds each socket's bytes (the handshake's leftover first) to the reader made for it, then measures. */
-function receiveAll(sockets, makeReader) {
+/** Feeds each socket's bytes (the handshake's leftover first) to the reader made for it, then measures (once `ready`). */
+async function receiveAll(sockets, makeReader, ready = null) {
   for (const { socket, rest, head } of sockets) {
     const onData = makeReader(socket, head);
     socket.on('data', onData);
     socket.on('error', () => errors++);
     socket.on('close', () => open--);
     if (rest.length > 0) onData(rest);
+    socket.resume();
   }
+  if (ready !== null) await ready;
   process.stdout.write(`READY ${open}\n`);
   return measure(() => sockets.forEach(({ socket }) => socket.destroy()));
 }
@@ -438,7 +510,8 @@ run().then(
       status: lost ? 'lost-connections' : 'ok', mode: modeName, conns: opt.conns, open: r.openAtEnd, messages, bytes,
       seconds: r.seconds, msgPerSec: r.seconds > 0 ? messages / r.seconds : 0, mbPerSec: r.seconds > 0 ? bytes / r.seconds / 1e6 : 0,
       p50us: percentile(latencies, 0.5), p99us: percentile(latencies, 0.99), serverCpuSec: r.serverCpuSec,
-      genCpuSec: r.genCpuSec, genCpuPct: r.seconds > 0 ? (100 * r.genCpuSec) / r.seconds : 0, errors, generator: 'node',
+      genCpuSec: r.genCpuSec, genCpuPct: r.seconds > 0 ? (100 * r.genCpuSec) / r.seconds : 0, errors,
+      ...(r.sioPings === undefined ? {} : { sioPings: r.sioPings }), generator: 'node',
     };
     process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(lost ? 1 : 0));
   },

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /*
  * `npm run bench`: hatchway against ws (without and with bufferutil), faye-websocket and a raw
- * `net` echo (the ceiling), and SSE fan-out against better-sse and a bare node:http writer.
+ * `net` echo (the ceiling), SSE fan-out against better-sse and a bare node:http writer, and the
+ * Hub's broadcast against ws and socket.io (WebSocket) and against Channel (SSE).
  *
- *   npm run bench                  full run (about 8-9 minutes on 2 cores)
+ *   npm run bench                  full run (about 9-10 minutes on 2 cores)
  *   npm run bench -- --quick       one repetition, shorter windows (about 2 minutes)
  *   npm run bench -- --smoke       one tiny scenario (what test/bench/smoke.test.ts runs)
  *   npm run bench -- --profile     hatchway under --cpu-prof in the 64 B pipelined and 16 KiB
- *                                  scenarios; prints the hottest functions
+ *                                  scenarios; prints the hottest functions (with --only=hub-bcast-1k:
+ *                                  the Hub and the send() loop; --only=sse-1k: the Hub and Channel)
  *   other options: --only=ID,ID  --servers=NAME,NAME  --reps=N  --warmup=MS  --duration=MS
  *                  --idle-conns=N  --node-gen  --dist  --hatchway=DIR  --variant=NAME=DIR
  *                  --out=DIR  --list  --node-flags="--max-inlined-bytecode-size=0" (profile only)
@@ -70,6 +72,7 @@ const WS_SERVERS = {
 const SSE_SERVERS = {
   hatchway: { label: 'hatchway es.send loop', impl: 'sse-hatchway', requires: 'EventSource' },
   'hatchway-channel': { label: 'hatchway Channel', impl: 'sse-hatchway-channel', requires: 'Channel' },
+  'hatchway-hub': { label: 'hatchway Hub.publish', impl: 'sse-hatchway-hub', requires: 'Hub' },
   'better-sse': { label: 'better-sse channel', impl: 'sse-better' },
   'node:http': { label: 'bare node:http', impl: 'sse-bare' },
 };
@@ -77,7 +80,21 @@ const DEFLATE_SERVERS = {
   hatchway: { label: 'hatchway', impl: 'hatchway-deflate', requires: 'permessageDeflate' },
   ws: { label: 'ws', impl: 'ws-deflate', env: { WS_NO_BUFFER_UTIL: '1' } },
 };
-const SERVER_SETS = { ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS };
+/**
+ * Broadcast to 1,000 WebSockets through each library's broadcast: the Hub (one frame per event for
+ * all), hatchway's own send() in a loop, ws's `wss.clients` loop, a socket.io room (its clients speak
+ * engine.io v4 / socket.io v5, `--sio 1` in the generator), and the raw ceiling (one frame, written to all).
+ */
+const HUB_SERVERS = {
+  'hatchway-hub': { label: 'hatchway Hub.publish', impl: 'hatchway-hub', requires: 'Hub' },
+  hatchway: { label: 'hatchway send() loop', impl: 'hatchway' },
+  ws: { label: 'ws clients loop', impl: 'ws', env: { WS_NO_BUFFER_UTIL: '1' } },
+  'socket.io': {
+    label: 'socket.io room emit', impl: 'socket.io', env: { WS_NO_BUFFER_UTIL: '1' }, module: 'socket.io', gen: { sio: 1 },
+  },
+  raw: { label: 'raw net (ceiling)', impl: 'raw' },
+};
+const SERVER_SETS = { ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS, hub: HUB_SERVERS };
 const DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits';
 
 const SCENARIOS = [
@@ -91,8 +108,15 @@ const SCENARIOS = [
   { id: 'bin-1m-c4', title: '1 MiB binary echo, 4 connections x 2 in flight', kind: 'echo', conns: 4, inflight: 2, size: 1 << 20, text: 0 },
   { id: 'handshake-c50', title: 'opening handshakes, 50 concurrent', kind: 'handshake', conns: 50 },
   { id: 'idle-10k', title: 'memory per idle connection', kind: 'idle', conns: 10000 },
-  { id: 'sse-1k', title: 'SSE fan-out, 1,000 clients (one 64 B event per round to all)', kind: 'sse', set: 'sse', conns: 1000, coalesceUs: 200 },
+  {
+    id: 'sse-1k', title: 'SSE fan-out, 1,000 clients (one 64 B event per round to all)', kind: 'sse', set: 'sse', conns: 1000, coalesceUs: 200,
+    alsoVs: 'hatchway-channel', alsoVsLabel: 'Channel', profiled: ['hatchway-hub', 'hatchway-channel'],
+  },
   { id: 'bcast-1k', title: 'WebSocket broadcast, 1,000 clients (one 64 B text per round to all)', kind: 'bcast', conns: 1000, coalesceUs: 200 },
+  {
+    id: 'hub-bcast-1k', title: 'Hub broadcast, 1,000 WebSocket subscribers (one 64 B text per round to all, each library\'s broadcast)',
+    kind: 'bcast', set: 'hub', conns: 1000, coalesceUs: 200, alsoVs: 'socket.io', alsoVsLabel: 'socket.io', profiled: ['hatchway-hub', 'hatchway'],
+  },
   {
     id: 'deflate-echo', title: 'permessage-deflate: 4 KiB JSON text echo, 50 connections x 4 in flight (MB/s = compressed bytes)',
     kind: 'echo', set: 'deflate', conns: 50, inflight: 4, deflate: true,
@@ -108,6 +132,19 @@ const EXTRA_SCENARIOS = [
   { id: 'bin-16k-c10-zero', title: '16 KiB binary echo, all-zero masks', kind: 'echo', conns: 10, inflight: 4, size: 16384, text: 0, zeroMask: 1 },
   { id: 'bin-1m-c4-zero', title: '1 MiB binary echo, all-zero masks', kind: 'echo', conns: 4, inflight: 2, size: 1 << 20, text: 0, zeroMask: 1 },
   { id: 'echo-64-c100x16-bin', title: '64 B binary echo, 100 connections x 16 in flight', kind: 'echo', conns: 100, inflight: 16, size: 64, text: 0, coalesceUs: 200 },
+  // hub-bcast-1k with 8 broadcasts per event-loop turn: what batching a socket's frames into one write buys.
+  {
+    id: 'hub-bcast-1k-burst8', title: 'Hub broadcast, 1,000 WebSocket subscribers, 8 x 64 B texts per round (in one event-loop turn) to all',
+    kind: 'bcast', set: 'hub', conns: 1000, coalesceUs: 200, burst: 8, alsoVs: 'socket.io', alsoVsLabel: 'socket.io', profiled: ['hatchway-hub', 'hatchway'],
+    // The raw row writes each frame on its own: no ceiling here.
+    servers: ['hatchway-hub', 'hatchway', 'ws', 'socket.io'],
+  },
+  // The Hub and Channel rows of sse-1k alone (the full run has them in sse-1k).
+  {
+    id: 'hub-sse-1k', title: 'SSE fan-out through the Hub and Channel, 1,000 clients (one 64 B event per round to all)', kind: 'sse', set: 'sse',
+    conns: 1000, coalesceUs: 200, servers: ['hatchway-hub', 'hatchway-channel'], baseline: 'hatchway-channel', baselineLabel: 'Channel',
+    profiled: ['hatchway-hub', 'hatchway-channel'],
+  },
 ];
 const SMOKE_SCENARIO = { id: 'smoke-echo', set: 'ws', title: '64 B text echo, 2 connections (smoke)', kind: 'echo', conns: 2, inflight: 2, size: 64, text: 1 };
 
@@ -423,11 +460,13 @@ async function idleTrial(ctx, scenario, spec) {
 }
 
 /** SSE fan-out, or (kind `bcast`) a WebSocket broadcast: the server sends, the generator counts. */
-async function fanOutTrial(ctx, scenario, spec) {
+async function fanOutTrial(ctx, scenario, spec, opts = {}) {
   const bcast = scenario.kind === 'bcast';
-  const server = await startServer(spec, [bcast ? '--bcast-clients' : '--sse-clients', String(scenario.conns)], ctx);
+  const extra = scenario.burst ? ['--bcast-burst', String(scenario.burst)] : [];
+  const server = await startServer(spec, [bcast ? '--bcast-clients' : '--sse-clients', String(scenario.conns), ...extra], { ...ctx, nodeFlags: opts.nodeFlags });
   try {
     const gen = startGenerator(ctx.gen, scenario.kind, {
+      ...(spec.gen ?? {}),
       port: server.port, conns: scenario.conns, 'warmup-ms': warmupMs, 'duration-ms': durationMs, 'coalesce-us': scenario.coalesceUs,
       'server-pid': server.pid, 'server-core': pinning ? 0 : undefined, 'timeout-ms': warmupMs + durationMs + 30000,
     }, ctx.fdLimit);
@@ -506,9 +545,12 @@ function renderScenario(s) {
     const vs = `x ${s.baselineLabel}`;
     // Fan-outs have no round trip to time.
     const withLatency = s.kind !== 'sse' && s.kind !== 'bcast';
+    // A second reference (the Hub's scenarios: socket.io, Channel), when it ran.
+    const also = s.alsoVs ? s.results[s.alsoVs]?.median : null;
+    const alsoVs = also ? `x ${s.alsoVsLabel}` : null;
     headers = [
       'server', unit, ...(s.kind === 'echo' ? ['MB/s'] : []), ...(withLatency ? ['p50', 'p99'] : []), per, 'faults/msg',
-      'srv CPU', 'gen CPU', 'irq', 'other', vs, `CPU ${vs}`,
+      'srv CPU', 'gen CPU', 'irq', 'other', vs, `CPU ${vs}`, ...(alsoVs ? [alsoVs, `CPU ${alsoVs}`] : []),
     ];
     align = headers.map((_, i) => (i === 0 ? 'l' : 'r'));
     for (const [, r] of Object.entries(s.results)) {
@@ -523,6 +565,7 @@ function renderScenario(s) {
         fmt.num(m.faultsPerMsg, m.faultsPerMsg !== null && m.faultsPerMsg >= 10 ? 0 : 2),
         fmt.pct(m.serverCpuPct), fmt.pct(m.genCpuPct), fmt.pct(m.irqPct), fmt.pct(m.otherOnServerCorePct),
         fmt.ratio(base ? m.msgPerSec / base.msgPerSec : null), fmt.ratio(base ? m.cpuUsPerMsg / base.cpuUsPerMsg : null),
+        ...(alsoVs ? [fmt.ratio(m.msgPerSec / also.msgPerSec), fmt.ratio(m.cpuUsPerMsg / also.cpuUsPerMsg)] : []),
       ]);
     }
   }
@@ -554,6 +597,18 @@ function targets(results) {
   speed('sse-1k', 'node:http', 1, 'SSE fan-out (Channel): >= bare node:http (CPU/event <= 1x)', 'hatchway-channel');
   speed('sse-1k', 'better-sse', 1.5, 'SSE fan-out (es.send loop): >= 1.5x better-sse (CPU/event <= 0.67x)');
   speed('sse-1k', 'node:http', 1, 'SSE fan-out (es.send loop): >= bare node:http (CPU/event <= 1x)');
+  for (const g of out) g.group ??= 'issue #7';
+  // The Hub's (delivered messages: CPU per message each subscriber received).
+  const hub = (...a) => {
+    const n = out.length;
+    speed(...a);
+    for (const g of out.slice(n)) g.group = 'the Hub';
+  };
+  hub('hub-bcast-1k', 'ws', 2, 'Hub broadcast, 1,000 WebSockets: CPU/msg <= 0.5x ws\'s clients loop', 'hatchway-hub');
+  hub('hub-bcast-1k', 'socket.io', 4, 'Hub broadcast, 1,000 WebSockets: CPU/msg <= 0.25x socket.io\'s room emit', 'hatchway-hub');
+  hub('hub-bcast-1k', 'hatchway', 1, 'Hub broadcast, 1,000 WebSockets: CPU/msg <= hatchway\'s own send() loop (1x)', 'hatchway-hub');
+  const sseHub = get('sse-1k', 'hatchway-hub') ? 'sse-1k' : 'hub-sse-1k';
+  hub(sseHub, 'hatchway-channel', 1, 'SSE fan-out (Hub): not slower than Channel (CPU/event <= 1x)', 'hatchway-hub');
   return out;
 }
 
@@ -567,8 +622,12 @@ function renderReport(report) {
       `generator ${machine.generator}, ${reps} rep(s) x ${durationMs} ms after ${warmupMs} ms warm-up; medians.`,
     ...notes.map((n) => `Note: ${n}.`),
     ...scenarios.map((s) => `\n**${s.title}**\n\n${renderScenario(s).md}`),
-    ...(targets.length > 0 ? ['\n**Targets of issue #7**, judged on server CPU per message (RSS for memory)\n'] : []),
-    ...targets.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.text}: ${g.memory !== undefined ? `RSS ${fmt.ratio(g.memory)}` : `throughput ${fmt.ratio(g.throughput)}, CPU ${fmt.ratio(g.cpu)}`}`),
+    ...[...new Set(targets.map((g) => g.group ?? 'issue #7'))].flatMap((group) => [
+      `\n**Targets of ${group}**, judged on server CPU per message (RSS for memory)\n`,
+      ...targets
+        .filter((g) => (g.group ?? 'issue #7') === group)
+        .map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.text}: ${g.memory !== undefined ? `RSS ${fmt.ratio(g.memory)}` : `throughput ${fmt.ratio(g.throughput)}, CPU ${fmt.ratio(g.cpu)}`}`),
+    ]),
   ].join('\n');
 }
 
@@ -645,18 +704,22 @@ async function main() {
     const s = { ...scenario, results: {} };
     results.push(s);
     const set = scenario.set ?? 'ws';
-    const names = namesOf(set).filter((n) => n !== 'ws+bufferutil' || hasBufferutil);
-    s.baseline = set === 'sse' ? 'better-sse' : 'ws';
-    s.baselineLabel = set === 'sse' ? 'better-sse' : 'ws';
+    const names = namesOf(set).filter((n) => (n !== 'ws+bufferutil' || hasBufferutil) && (!scenario.servers || scenario.servers.includes(n) || n in variantDirs));
+    s.baseline = scenario.baseline ?? (set === 'sse' ? 'better-sse' : 'ws');
+    s.baselineLabel = scenario.baselineLabel ?? (set === 'sse' ? 'better-sse' : 'ws');
     if (!names.includes(s.baseline)) s.baseline = null;
+    if (s.alsoVs && !names.includes(s.alsoVs)) delete s.alsoVs;
     const runnable = [];
+    // --profile: the hatchway rows the scenario names (its plain `hatchway` row by default).
+    const profiled = scenario.profiled ?? ['hatchway'];
     for (const name of names) {
       const spec = specOf(set, name);
       s.results[name] = { label: spec.label, trials: [] };
       if (spec.requires && !exported.includes(spec.requires)) s.results[name].pending = `pending: no ${spec.requires} export yet`;
-      else if (mode !== 'profile' || name === 'hatchway') runnable.push(name);
+      else if (spec.module && !installed(spec.module)) s.results[name].pending = `pending: ${spec.module} is not installed (npm install)`;
+      else if (mode !== 'profile' || profiled.includes(name)) runnable.push(name);
     }
-    if (mode === 'profile') for (const name of names) if (name !== 'hatchway') delete s.results[name];
+    if (mode === 'profile') for (const name of names) if (!profiled.includes(name)) delete s.results[name];
     const r = mode === 'profile' ? 1 : scenario.kind === 'idle' ? Math.min(reps, preset.idleReps) : reps;
     process.stdout.write(`\n== ${scenario.title} `);
     for (let rep = 0; rep < r; rep++) {
@@ -666,15 +729,17 @@ async function main() {
         const spec = specOf(set, name);
         try {
           let trial;
+          const fanOut = scenario.kind === 'sse' || scenario.kind === 'bcast';
           if (scenario.kind === 'idle') trial = await idleTrial(ctx, scenario, spec);
-          else if (scenario.kind === 'sse' || scenario.kind === 'bcast') trial = await fanOutTrial(ctx, scenario, spec);
           else if (mode === 'profile') {
-            const dir = path.join(outDir, 'profiles', scenario.id);
+            const dir = path.join(outDir, 'profiles', name === 'hatchway' ? scenario.id : `${scenario.id}-${name}`);
             fs.rmSync(dir, { recursive: true, force: true });
             const extra = typeof flags['node-flags'] === 'string' ? flags['node-flags'].split(' ').filter(Boolean) : [];
-            trial = await echoTrial(ctx, scenario, spec, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...extra] });
-            profiles.push({ scenario, dir });
-          } else trial = await echoTrial(ctx, scenario, spec);
+            const opts = { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...extra] };
+            trial = fanOut ? await fanOutTrial(ctx, scenario, spec, opts) : await echoTrial(ctx, scenario, spec, opts);
+            profiles.push({ scenario, dir, label: spec.label });
+          } else if (fanOut) trial = await fanOutTrial(ctx, scenario, spec);
+          else trial = await echoTrial(ctx, scenario, spec);
           s.results[name].trials.push(trial);
           process.stdout.write('.');
         } catch (error) {
@@ -699,23 +764,23 @@ async function main() {
 
   const seconds = (Date.now() - started) / 1000;
   const goals = mode === 'full' || mode === 'quick' ? targets(results) : [];
-  if (goals.length > 0) {
-    console.log('\n== targets of issue #7, judged on server CPU per message (throughput ratio / CPU ratio)');
-    for (const g of goals) {
+  for (const group of [...new Set(goals.map((g) => g.group))]) {
+    console.log(`\n== targets of ${group}, judged on server CPU per message (throughput ratio / CPU ratio)`);
+    for (const g of goals.filter((x) => x.group === group)) {
       const detail = g.memory !== undefined ? `RSS ${fmt.ratio(g.memory)}` : `throughput ${fmt.ratio(g.throughput)} / CPU ${fmt.ratio(g.cpu)}`;
       console.log(`${g.met ? 'met    ' : 'NOT met'}  ${g.text}: ${detail}`);
     }
   }
 
   if (profiles.length > 0) {
-    for (const { scenario, dir } of profiles) {
+    for (const { scenario, dir, label } of profiles) {
       const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
       if (files.length === 0) {
         console.log(`\nno profile written for ${scenario.id}`);
         continue;
       }
       const summary = summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')), { root: ROOT });
-      console.log(`\n== profile: hatchway, ${scenario.title} (${path.relative(ROOT, path.join(dir, files[0]))})`);
+      console.log(`\n== profile: ${label}, ${scenario.title} (${path.relative(ROOT, path.join(dir, files[0]))})`);
       console.log(formatProfileSummary(summary, 25));
     }
   }
@@ -733,6 +798,15 @@ async function main() {
   console.log(`\n${results.length} scenario(s) in ${seconds.toFixed(0)} s; results: ${path.relative(ROOT, jsonFile)}`);
   const failed = results.some((s) => Object.values(s.results).some((r) => r.error));
   return failed && mode === 'smoke' ? 1 : 0;
+}
+
+/** Whether a server's module (socket.io) resolves from the project (checked once, in a child). */
+const installedCache = new Map();
+function installed(name) {
+  if (!installedCache.has(name)) {
+    installedCache.set(name, spawnSync(process.execPath, ['-e', `require.resolve(${JSON.stringify(name)})`], { cwd: ROOT }).status === 0);
+  }
+  return installedCache.get(name);
 }
 
 /** The names the built package exports (checked in a child: the runner itself loads none of it). */

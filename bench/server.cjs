@@ -1,6 +1,7 @@
 'use strict';
 /*
- * One bench server process: `node bench/server.cjs --impl NAME [--hatchway DIR] [--sse-clients N]`.
+ * One bench server process: `node bench/server.cjs --impl NAME [--hatchway DIR] [--sse-clients N]
+ * [--bcast-clients N] [--bcast-burst N] [--sio-ping-ms MS]`.
  *
  * WebSocket echo servers (every message sent back as it came, text as text):
  *   hatchway  new WebSocket(req, socket, head) from the built package
@@ -16,7 +17,14 @@
  *
  * Broadcast (--bcast-clients N, any WebSocket impl): connections to /bcast are not echoed; once N
  * are open, one 64 B text per round goes to every one of them with each library's own send(), the
- * next round when no socket holds more than 16 KiB (raw: one frame built per round, written to all).
+ * next round when no socket holds more than 16 KiB (raw: one frame built per round, written to all;
+ * ws: `for (const c of wss.clients) c.send(text)`); --bcast-burst N makes a round N such broadcasts
+ * in one event-loop turn. Broadcast only, through each library's own broadcast call:
+ *   hatchway-hub  hub.subscribe(ws, 'room') on upgrade, hub.publish('room', text) per round
+ *   socket.io     socket.io's Server on the same http server (its own upgrade listener on
+ *                 /socket.io/), socket.join('room') on connection, io.to('room').emit('m', text)
+ * SSE fan-out through the Hub: sse-hatchway-hub (hub.subscribe(new EventSource(req, res), 'room'),
+ * hub.publish('room', text) per round).
  *
  * Listens on 127.0.0.1 only and prints "LISTENING <port> <json info>". Commands on stdin, one
  * per line: "mem" prints "MEM <json>" after full garbage collections; "quit" exits. The
@@ -36,7 +44,6 @@ const info = { impl, pid: process.pid, node: process.version };
 let live = 0;
 const server = http.createServer(onRequest);
 server.on('clientError', (_err, socket) => socket.destroy());
-server.on('upgrade', makeUpgradeHandler());
 server.on('connection', (socket) => {
   live++;
   socket.on('close', () => live--);
@@ -55,11 +62,47 @@ function makeUpgradeHandler() {
         ws.on('message', (e) => ws.send(e.data));
       };
     }
+    case 'hatchway-hub': {
+      const hw = require(hatchwayModule());
+      if (typeof hw.Hub !== 'function') throw new Error('hatchway has no Hub export yet');
+      const hub = new hw.Hub();
+      bcastSend = (text) => {
+        hub.publish(BCAST_TOPIC, text).catch(noop);
+      };
+      return (req, socket, head) => {
+        const ws = new hw.WebSocket(req, socket, head, null);
+        ws.on('error', noop);
+        if (req.url !== '/bcast') return ws.on('message', (e) => ws.send(e.data));
+        hub.subscribe(ws, BCAST_TOPIC).catch(noop);
+        bcastRegister(ws, () => ws.bufferedAmount);
+      };
+    }
+    case 'socket.io': {
+      const { Server } = require('socket.io');
+      info.bufferutil = bufferutilInUse();
+      info.socketIo = require('socket.io/package.json').version;
+      // Its defaults (perMessageDeflate off, so a room broadcast frames each packet once for all);
+      // --sio-ping-ms shortens the ping interval (default 25 s) to check that the clients answer pings.
+      const ping = args['sio-ping-ms'] === undefined ? {} : { pingInterval: Number(args['sio-ping-ms']), pingTimeout: Number(args['sio-ping-ms']) };
+      const io = new Server(server, { serveClient: false, ...ping });
+      bcastSend = (text) => io.to(BCAST_TOPIC).emit('m', text);
+      io.on('connection', (socket) => {
+        socket.join(BCAST_TOPIC);
+        const conn = socket.conn;
+        // Bytes waiting: packets in engine.io's buffer (while the transport's last send is pending) and in ws.
+        bcastRegister(socket, () => conn.writeBuffer.length * bcastFrameBytes + (conn.transport.socket?.bufferedAmount ?? 0));
+      });
+      // engine.io answers its own upgrades; anything else on the socket.io server is refused by engine.io.
+      return noop;
+    }
     case 'ws':
     case 'ws-deflate': {
       const { WebSocketServer } = require('ws');
       info.bufferutil = bufferutilInUse();
       const wss = new WebSocketServer({ noServer: true, perMessageDeflate: impl === 'ws-deflate' });
+      bcastSend = (text) => {
+        for (const c of wss.clients) c.send(text);
+      };
       return (req, socket, head) => {
         wss.handleUpgrade(req, socket, head, (ws) => {
           ws.on('error', noop);
@@ -78,6 +121,11 @@ function makeUpgradeHandler() {
       };
     }
     case 'raw':
+      // The raw ceiling frames the text once (server frames are unmasked) and writes the same bytes to all.
+      bcastSend = (text) => {
+        const frame = Buffer.concat([Buffer.from([0x81, Buffer.byteLength(text)]), Buffer.from(text)]);
+        for (const [target] of bcastTargets) target.write(frame);
+      };
       return (req, socket, head) => {
         const accept = createHash('sha1')
           .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
@@ -87,7 +135,7 @@ function makeUpgradeHandler() {
         socket.write(
           `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
         );
-        if (req.url === '/bcast') return bcastRegister({ send: (frame) => socket.write(frame) }, () => socket.writableLength, true);
+        if (req.url === '/bcast') return bcastRegister(socket, () => socket.writableLength);
         if (head.length > 0) socket.write(head);
         socket.on('data', (chunk) => socket.write(chunk));
       };
@@ -100,13 +148,20 @@ function makeUpgradeHandler() {
 
 const bcastClients = Number(args['bcast-clients'] ?? 0);
 const BCAST_HIGH_WATER = 16 * 1024;
+const BCAST_TOPIC = 'room';
+/** Messages per round (--bcast-burst N): several broadcasts in one event-loop turn. */
+const bcastBurst = Math.max(1, Number(args['bcast-burst'] ?? 1));
 /** [socket, its bytes waiting] */
 const bcastTargets = [];
-let bcastRaw = false;
 let bcastRunning = false;
+/** One round's text to every target: each library's own send() in a loop unless the impl set its own. */
+let bcastSend = (text) => {
+  for (const [ws] of bcastTargets) ws.send(text);
+};
+/** socket.io: the size of one broadcast packet's frame, for the bytes its engine still buffers. */
+let bcastFrameBytes = 0;
 
-function bcastRegister(ws, waiting, raw = false) {
-  bcastRaw = raw;
+function bcastRegister(ws, waiting) {
   bcastTargets.push([ws, waiting]);
   if (!bcastRunning && bcastClients > 0 && bcastTargets.length >= bcastClients) {
     bcastRunning = true;
@@ -115,10 +170,11 @@ function bcastRegister(ws, waiting, raw = false) {
 }
 
 function bcastRound() {
-  const text = `{"seq":${seq++},"pad":"${PAD}"}`;
-  // The raw ceiling frames the text once (server frames are unmasked) and writes the same bytes to all.
-  const message = bcastRaw ? Buffer.concat([Buffer.from([0x81, Buffer.byteLength(text)]), Buffer.from(text)]) : text;
-  for (const [ws] of bcastTargets) ws.send(message);
+  for (let i = 0; i < bcastBurst; i++) {
+    const text = `{"seq":${seq++},"pad":"${PAD}"}`;
+    if (impl === 'socket.io') bcastFrameBytes = 2 + Buffer.byteLength(JSON.stringify(['m', text])) + 2;
+    bcastSend(text);
+  }
   for (const [, waiting] of bcastTargets) {
     if (waiting() > BCAST_HIGH_WATER) {
       setTimeout(bcastRound, 1);
@@ -174,6 +230,19 @@ function setupSse() {
       es.on('error', noop);
       es.on('close', () => sources.delete(es));
       sources.add(es);
+      registered(res);
+    };
+  } else if (impl === 'sse-hatchway-hub') {
+    const hw = require(hatchwayModule());
+    if (typeof hw.Hub !== 'function') throw new Error('hatchway has no Hub export yet');
+    const hub = new hw.Hub();
+    broadcast = (text) => {
+      hub.publish('room', text).catch(noop);
+    };
+    addClient = (req, res) => {
+      const es = new hw.EventSource(req, res);
+      es.on('error', noop);
+      hub.subscribe(es, 'room').catch(noop);
       registered(res);
     };
   } else if (impl === 'sse-hatchway-channel') {
@@ -276,6 +345,8 @@ setTimeout(() => {
   quit(3);
 }, maxSeconds * 1000).unref();
 
+// Made here, once every declaration above is in place (the broadcast state is set by the impls).
+server.on('upgrade', makeUpgradeHandler());
 server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
   info.port = server.address().port;
   process.stdout.write(`LISTENING ${info.port} ${JSON.stringify(info)}\n`);
