@@ -109,12 +109,14 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     if (state !== ReadyState.OPEN && state !== ReadyState.CONNECTING) return false;
     const bytes = typeof data === 'string' ? data : toBuffer(data);
     if (!admits(this, bytes)) return false;
-    const payload = { isText: typeof bytes === 'string', data: bytes };
+    const isText = typeof bytes === 'string';
     if (state === ReadyState.CONNECTING) {
-      this.outbox.queue(payload);
+      this.outbox.queue({ isText, data: bytes });
       return false;
     }
-    this.sendPayload(payload);
+    // The common case frames the bytes straight away: no payload object per message.
+    if (this.pipeline !== null) this.pipeline.send({ isText, data: bytes });
+    else this.sendFrame(isText ? Opcode.TEXT : Opcode.BINARY, bytes);
     return this.outbox.hasRoom();
   }
 
