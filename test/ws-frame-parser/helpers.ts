@@ -22,6 +22,11 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** `concat` for a list of any length (a message fragmented a byte a frame has more parts than a call may take arguments). */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {

@@ -18,7 +18,7 @@ import {
   type FrameParserOptions,
   type MaskSource,
 } from '../../src/ws-frame-parser/index';
-import { type SinkEvent, byteAtATime, concat, cutAt, hex, run, toHex } from './helpers';
+import { type SinkEvent, byteAtATime, concatAll, cutAt, hex, run, toHex } from './helpers';
 
 type Role = 'server' | 'client';
 interface ControlItem {
@@ -109,7 +109,7 @@ function serialize(c: Conversation): { bytes: Uint8Array; expected: SinkEvent[];
     frames.push(encodeFrame({ opcode: Opcode.CLOSE }, encodeClosePayload(c.close.code, c.close.reason), encodeOptions));
     expected.push({ kind: 'close', code: c.close.code, reason: toHex(c.close.reason) });
   }
-  return { bytes: concat(...frames), expected, options: { role: c.role } };
+  return { bytes: concatAll(frames), expected, options: { role: c.role } };
 }
 
 /** Random chunkings: cut points (possibly empty pieces), or one byte at a time. */
