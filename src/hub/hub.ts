@@ -59,7 +59,7 @@ export class Hub {
   private readonly rooms = new Map<string, Room>();
   private readonly bySubscriber = new Map<Subscriber, { topics: Map<string, Subscription>; leave: () => void }>();
   /** Batches waiting while another is delivered: a publish from inside a delivery keeps the topic's order. */
-  private queue: Array<[Room, readonly HubEvent[]]> = [];
+  private readonly queue: Array<[Room, readonly HubEvent[]]> = [];
   private delivering = false;
   private closed = false;
 
@@ -106,10 +106,10 @@ export class Hub {
         if (this.bySubscriber.get(subscriber)?.topics.get(topic) === subscription) subscription.replay(missed);
       };
       const missed = this.broker.history(topic, since);
-      return missed instanceof Promise ? missed.then(apply) : apply(missed);
+      return isThenable(missed) ? Promise.resolve(missed).then(apply) : apply(missed);
     };
     const joined = this.join(subscription);
-    return joined instanceof Promise ? joined.then(replay) : Promise.resolve(replay());
+    return isThenable(joined) ? Promise.resolve(joined).then(replay) : Promise.resolve(replay());
   }
 
   /** Takes `subscriber` off `topic`, or off every topic; it stays open. False when it was on none of them. */
@@ -206,7 +206,7 @@ export class Hub {
         }
       }
     } finally {
-      this.queue = [];
+      this.queue.length = 0;
       this.delivering = false;
     }
   }
@@ -223,6 +223,11 @@ export function brokerMessage(topic: string, data: string | Buffer | ArrayBuffer
   }
   if (retry !== undefined) retryMilliseconds(retry);
   return { data: payload, event, id, retry };
+}
+
+/** A broker's answer that comes later: any thenable, not only a native Promise. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
 function checkTopic(topic: unknown): asserts topic is string {

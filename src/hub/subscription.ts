@@ -9,6 +9,7 @@
 import { EventSource, writeFrame } from '../event-source/event-source.js';
 import { formatEvent } from '../event-source/event-format.js';
 import { connectionOf, type WebSocketSession } from '../websocket-session/websocket-session.js';
+import type { Connection } from '../websocket-session/connection.js';
 import { ReadyState } from '../websocket-session/ready-state.js';
 import type { HistoryResult } from './broker.js';
 import { EventFrames, resetEnvelope } from './event-frames.js';
@@ -18,6 +19,8 @@ export type Subscriber = WebSocketSession | EventSource;
 export class Subscription {
   /** Live events that came while the missed ones were read; null once the subscription is live. */
   private held: EventFrames[] | null = null;
+  /** A WebSocket subscriber's connection, looked up once rather than for every event; null for an event stream. */
+  private readonly connection: Connection | null;
 
   constructor(
     readonly subscriber: Subscriber,
@@ -26,7 +29,9 @@ export class Subscription {
     private readonly envelope: boolean,
     /** The event an event stream is sent when what it missed is gone; null for none. */
     private readonly resetEvent: string | null,
-  ) {}
+  ) {
+    this.connection = subscriber instanceof EventSource ? null : connectionOf(subscriber);
+  }
 
   /** Live events wait until `replay()`. */
   holdLive(): void {
@@ -52,18 +57,17 @@ export class Subscription {
   }
 
   private write(frames: EventFrames): void {
-    const subscriber = this.subscriber;
-    if (subscriber instanceof EventSource) {
+    const { subscriber, connection } = this;
+    if (connection === null) {
       const block = frames.streamBlock;
-      writeFrame(subscriber, block, block.length);
+      writeFrame(subscriber as EventSource, block, block.length);
       return;
     }
-    const connection = connectionOf(subscriber);
     if (connection.takesPrepared && connection.readyState === ReadyState.OPEN) {
       connection.sendPrepared(this.envelope ? frames.envelopeFrame : frames.dataFrame);
     } else {
       // Before open the send is queued, and goes out first once the socket opens.
-      subscriber.send(this.envelope ? frames.envelopeText : frames.event.data);
+      (subscriber as WebSocketSession).send(this.envelope ? frames.envelopeText : frames.event.data);
     }
   }
 

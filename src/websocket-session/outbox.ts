@@ -28,7 +28,6 @@ export interface OutboxHost {
 }
 
 export class Outbox implements FlushListener {
-  private socket: Duplex | null = null;
   private writer: WriteBatcher | null = null;
   /** Sends made before `open`, counted in `bufferedAmount` until they go out. */
   private pending: Payload[] | null = null;
@@ -38,20 +37,15 @@ export class Outbox implements FlushListener {
   private backedUp = false;
   /** The latest ping that came while backed up, answered on `drain`. */
   private owedPong: Buffer | null = null;
-  /** A client masks every frame (RFC 6455 §5.3). */
-  private readonly masked: boolean;
   /** Bytes sent and still inside the extension pipeline (counted there, before they are frames). */
   pipelineBytes = 0;
 
   constructor(
     private readonly host: OutboxHost,
     private readonly role: 'server' | 'client',
-  ) {
-    this.masked = role === 'client';
-  }
+  ) {}
 
   attach(socket: Duplex): void {
-    this.socket = socket;
     this.writer = new WriteBatcher(socket, this);
   }
 
@@ -62,7 +56,8 @@ export class Outbox implements FlushListener {
 
   /** Writes one frame into the turn's batch. */
   frame(opcode: number, data: string | Buffer, rsv: number, fin: boolean): void {
-    writeFrame(this.writer!, this.masked, opcode, data, rsv, fin);
+    // A client masks every frame (RFC 6455 §5.3).
+    writeFrame(this.writer!, this.role === 'client', opcode, data, rsv, fin);
   }
 
   /** Answers a ping; while backed up, only the latest is answered, once the socket drains (RFC 6455 §5.5.3). */
@@ -94,13 +89,15 @@ export class Outbox implements FlushListener {
     if (this.pending !== null) for (const payload of this.pending) queued += Buffer.byteLength(payload.data);
     // While connecting, what the batcher holds is the handshake, not the caller's data.
     if (this.host.readyState === ReadyState.CONNECTING) return queued;
-    return queued + this.pipelineBytes + (this.writer?.pendingBytes ?? 0) + (this.socket?.writableLength ?? 0);
+    const writer = this.writer;
+    return queued + this.pipelineBytes + (writer === null ? 0 : writer.pendingBytes + writer.socket.writableLength);
   }
 
   /** `send()`'s answer: is there room below the socket's high-water mark? If not, `drain` is owed. */
   hasRoom(): boolean {
-    const socket = this.socket!;
-    if (this.pipelineBytes + this.writer!.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
+    const writer = this.writer!;
+    const socket = writer.socket;
+    if (this.pipelineBytes + writer.pendingBytes + socket.writableLength < socket.writableHighWaterMark) return true;
     this.needDrain = true;
     return false;
   }

@@ -39,7 +39,7 @@ export class WriteBatcher {
 
   /** `owner.afterFlush(accepted)` runs after each flush with the socket's `write` result. */
   constructor(
-    private readonly socket: Duplex,
+    readonly socket: Duplex,
     private readonly owner: FlushListener,
   ) {}
 
