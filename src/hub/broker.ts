@@ -38,13 +38,22 @@ export interface HistoryResult {
   readonly latest: string;
 }
 
-/** Receives a topic's events, in order, one batch at a time. */
-export type BrokerListener = (events: readonly HubEvent[]) => void;
+/** Events of a topic that a broker lost (a remote broker that lost its data, or could no longer read them back). */
+export interface LostEvents {
+  /** The id to resume from: subscribers are told to reset to it before the batch that comes with it. */
+  readonly resetTo: string;
+}
+
+/** Receives a topic's events, in order, one batch at a time; `lost` when events before the batch are gone. */
+export type BrokerListener = (events: readonly HubEvent[], lost?: LostEvents) => void;
 
 export interface Broker {
   /** Orders, numbers and keeps `message` on `topic`, then fans it out; resolves with its id once accepted, rejects when it was not. */
   publish(topic: string, message: BrokerMessage): Promise<string>;
-  /** From now on `listener` gets every event published on `topic`, in order (a remote broker may deliver in batches). */
+  /**
+   * From now on `listener` gets every event published on `topic`, in order (a remote broker may
+   * deliver in batches); a returned promise resolves once that holds, and rejects when it cannot.
+   */
   subscribe(topic: string, listener: BrokerListener): void | Promise<void>;
   unsubscribe(topic: string, listener: BrokerListener): void | Promise<void>;
   /** The kept events of `topic` after the one with id `since`. */

@@ -54,12 +54,11 @@ interface Room {
 
 export class Hub {
   private readonly broker: Broker;
-  private readonly ownsBroker: boolean;
   private readonly resetEvent: string | null;
   private readonly rooms = new Map<string, Room>();
   private readonly bySubscriber = new Map<Subscriber, { topics: Map<string, Subscription>; leave: () => void }>();
   /** Batches waiting while another is delivered: a publish from inside a delivery keeps the topic's order. */
-  private readonly queue: Array<[Room, readonly HubEvent[]]> = [];
+  private readonly queue: Array<[Room, readonly HubEvent[], string | undefined]> = [];
   private delivering = false;
   private closed = false;
 
@@ -72,7 +71,6 @@ export class Hub {
       }
     }
     this.broker = broker ?? new MemoryBroker(memory);
-    this.ownsBroker = broker === undefined;
     this.resetEvent = resetEvent === undefined ? 'reset' : resetEvent;
     if (this.resetEvent !== null) formatEvent('', { event: this.resetEvent });
   }
@@ -103,13 +101,22 @@ export class Hub {
     const replay = (): void | Promise<void> => {
       if (since === '') return;
       const apply = (missed: HistoryResult): void => {
-        if (this.bySubscriber.get(subscriber)?.topics.get(topic) === subscription) subscription.replay(missed);
+        if (this.current(subscription)) subscription.replay(missed);
       };
       const missed = this.broker.history(topic, since);
       return isThenable(missed) ? Promise.resolve(missed).then(apply) : apply(missed);
     };
     const joined = this.join(subscription);
-    return isThenable(joined) ? Promise.resolve(joined).then(replay) : Promise.resolve(replay());
+    const live = isThenable(joined) ? Promise.resolve(joined).then(replay) : Promise.resolve(replay());
+    // A broker that failed (Redis down) leaves the subscriber off the topic, never half on it with
+    // live events held; the rejection is marked handled, so that a subscribe() nobody awaits
+    // cannot end the process, and still reaches whoever awaits it.
+    const settled = live.catch((error: unknown) => {
+      if (this.current(subscription)) this.unsubscribe(subscriber, topic);
+      throw error;
+    });
+    settled.catch(() => {});
+    return settled;
   }
 
   /** Takes `subscriber` off `topic`, or off every topic; it stays open. False when it was on none of them. */
@@ -137,7 +144,15 @@ export class Hub {
   publish(topic: string, data: string | Buffer | ArrayBufferView, fields: PublishFields = {}): Promise<string> {
     const message = brokerMessage(topic, data, fields);
     if (this.closed) return Promise.reject(new HatchwayError('the hub is closed', 'ERR_HUB_CLOSED'));
-    return this.broker.publish(topic, message);
+    // Marked handled like subscribe(): a publish nobody awaits that the broker refused must not end the process.
+    let accepted: Promise<string>;
+    try {
+      accepted = Promise.resolve(this.broker.publish(topic, message));
+    } catch (error) {
+      accepted = Promise.reject(error);
+    }
+    accepted.catch(() => {});
+    return accepted;
   }
 
   /** Subscribers of `topic` in this process. */
@@ -155,12 +170,17 @@ export class Hub {
     return [...(this.rooms.get(topic)?.subscriptions ?? [])].map((subscription) => subscription.subscriber);
   }
 
-  /** Takes every subscriber off every topic (they stay open) and closes the broker the Hub made. */
+  /** Takes every subscriber off every topic (they stay open) and closes the broker (its connections). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const subscriber of [...this.bySubscriber.keys()]) this.unsubscribe(subscriber);
-    if (this.ownsBroker) await this.broker.close();
+    await this.broker.close();
+  }
+
+  /** Is `subscription` still the one of its subscriber on its topic (not unsubscribed meanwhile)? */
+  private current(subscription: Subscription): boolean {
+    return this.bySubscriber.get(subscription.subscriber)?.topics.get(subscription.topic) === subscription;
   }
 
   private join(subscription: Subscription): void | Promise<void> {
@@ -177,7 +197,7 @@ export class Hub {
     entry.topics.set(topic, subscription);
     let room = this.rooms.get(topic);
     if (room === undefined) {
-      const created: Room = { subscriptions: new Set(), listener: (events) => this.deliver(created, events) };
+      const created: Room = { subscriptions: new Set(), listener: (events, lost) => this.deliver(created, events, lost?.resetTo) };
       room = created;
       this.rooms.set(topic, room);
       room.subscriptions.add(subscription);
@@ -193,13 +213,14 @@ export class Hub {
     void Promise.resolve(this.broker.unsubscribe(subscription.topic, room.listener)).catch(() => {});
   }
 
-  private deliver(room: Room, events: readonly HubEvent[]): void {
-    this.queue.push([room, events]);
+  private deliver(room: Room, events: readonly HubEvent[], resetTo?: string): void {
+    this.queue.push([room, events, resetTo]);
     if (this.delivering) return;
     this.delivering = true;
     try {
       for (let i = 0; i < this.queue.length; i++) {
-        const [target, batch] = this.queue[i]!;
+        const [target, batch, reset] = this.queue[i]!;
+        if (reset !== undefined) for (const subscription of target.subscriptions) subscription.reset(reset);
         for (const event of batch) {
           const frames = new EventFrames(event);
           for (const subscription of target.subscriptions) subscription.deliver(frames);

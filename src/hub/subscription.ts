@@ -48,7 +48,7 @@ export class Subscription {
     const held = this.held ?? [];
     this.held = null;
     const replayed = new Set<string>();
-    if (!result.complete) this.writeReset(result.latest);
+    if (!result.complete) this.reset(result.latest);
     for (const event of result.complete ? result.events : []) {
       replayed.add(event.id);
       this.write(new EventFrames(event));
@@ -71,7 +71,8 @@ export class Subscription {
     }
   }
 
-  private writeReset(latest: string): void {
+  /** Tells the subscriber that events before `latest` are gone (an event stream resumes from `latest`). */
+  reset(latest: string): void {
     const subscriber = this.subscriber;
     if (subscriber instanceof EventSource) {
       // The reset carries the newest id, so that the client's next reconnect resumes from now.

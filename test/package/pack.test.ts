@@ -49,6 +49,13 @@ test('the framework subpaths load with require and import', () => {
   expect(run('node', ['--input-type=module', '-e', esm], project).trim()).toBe('function function');
 });
 
+test('hatchway/redis loads with require and import, with no Redis client installed', () => {
+  const cjs = "const r = require('hatchway/redis'); let found = true; try { require.resolve('redis'); } catch { found = false; } console.log(typeof r.redisBroker, found)";
+  expect(run('node', ['-e', cjs], project).trim()).toBe('function false');
+  const esm = "const r = await import('hatchway/redis'); console.log(typeof r.redisBroker, typeof r.RedisBroker)";
+  expect(run('node', ['--input-type=module', '-e', esm], project).trim()).toBe('function function');
+});
+
 test('import("hatchway") gives the public API', () => {
   const out = run(
     'node',

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import ts from 'typescript';
 
-export const ENTRY_POINTS = ['index', 'express', 'connect', 'koa'] as const;
+export const ENTRY_POINTS = ['index', 'express', 'connect', 'koa', 'redis'] as const;
 
 /** The lines for the declarations under `dist/<flavour>/adapters/`. */
 export function publicSurface(distDir: string): string[] {
