@@ -9,7 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     '^hatchway$': '<rootDir>/adapters/index.ts',
-    '^hatchway/(express|connect|koa)$': '<rootDir>/adapters/$1.ts',
+    '^hatchway/(express|connect|koa|redis)$': '<rootDir>/adapters/$1.ts',
   },
   testTimeout: 20000,
 };
