@@ -22,6 +22,8 @@ import { HistoryReads, readTopic, type TopicRead } from './topic-reader.js';
 export interface RedisBrokerOptions {
   /** A node-redis client (`createClient()`, connected or not) or an ioredis one. Pub/Sub runs on a duplicate of it. */
   client: RedisClientLike;
+  /** Close `client` when the broker (the Hub) closes. False when the application goes on using it. Default true. */
+  closeClient?: boolean;
   /** Prefix of every key and channel. Default `'hatchway'`. */
   prefix?: string;
   /** Events kept per topic for replay (exactly). Default 1000. */
@@ -63,7 +65,7 @@ export class RedisBroker implements Broker {
     this.ttl = checkCount('historyTtl', options.historyTtl, 86_400);
     this.connectTimeout = checkCount('connectTimeout', options.connectTimeout, 10_000);
     this.onError = options.onError ?? ((error) => debug('redis broker: %s', error.message));
-    this.commands = redisConnection(options.client, this.onError);
+    this.commands = redisConnection(options.client, this.onError, options.closeClient !== false);
     this.subscriber = this.commands.duplicate();
     this.subscriber.onResubscribed(() => {
       for (const { feed } of this.feeds.values()) feed.catchUp();
@@ -122,7 +124,7 @@ export class RedisBroker implements Broker {
     return this.reads.history(topic, since);
   }
 
-  /** Stops following every topic and closes the connections the broker opened (the application's client stays open). */
+  /** Stops following every topic and closes its connections (the client too, unless `closeClient: false`). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

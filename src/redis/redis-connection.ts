@@ -59,7 +59,7 @@ export interface RedisConnection {
   /** `listener` runs each time the connection came back and its subscriptions are in place again. */
   onResubscribed(listener: () => void): void;
   duplicate(): RedisConnection;
-  /** Closes the connection if the broker opened it; one the application opened stays its own. */
+  /** Closes the connection if it is the broker's to close. */
   close(): Promise<void>;
 }
 
@@ -71,11 +71,14 @@ function isNodeRedis(client: RedisClientLike): client is NodeRedisClientLike {
   return typeof (client as NodeRedisClientLike).sendCommand === 'function' && 'isOpen' in client;
 }
 
-/** The application's client, checked; `onError` hears its errors when it has no listener of its own. */
-export function redisConnection(client: RedisClientLike, onError: (error: Error) => void): RedisConnection {
+/**
+ * The application's client, checked; `onError` hears its errors when it has no listener of its own.
+ * `owned`: the broker closes it when it closes (the client was made for it, as in `redisBroker({ client: createClient() })`).
+ */
+export function redisConnection(client: RedisClientLike, onError: (error: Error) => void, owned: boolean): RedisConnection {
   if (client !== null && typeof client === 'object') {
-    if (isIoRedis(client)) return new IoRedisConnection(client, onError, false);
-    if (isNodeRedis(client)) return new NodeRedisConnection(client, onError, false);
+    if (isIoRedis(client)) return new IoRedisConnection(client, onError, owned);
+    if (isNodeRedis(client)) return new NodeRedisConnection(client, onError, owned);
   }
   throw new HatchwayError('client must be a node-redis (redis 5 or 6) or ioredis (5 or 6) client', 'ERR_INVALID_OPTION');
 }
@@ -89,8 +92,8 @@ abstract class BaseConnection<C extends RedisClientLike> {
   constructor(
     protected readonly client: C,
     protected readonly onError: (error: Error) => void,
-    /** The broker made this connection (a duplicate, or a client it had to connect): it closes it. */
-    protected owned: boolean,
+    /** The broker closes this connection when it closes (its duplicate, or a client handed over to it). */
+    protected readonly owned: boolean,
   ) {
     // An 'error' with no listener would throw and end the process; a client's own listener stays the one that hears them.
     if (owned || client.listenerCount('error') === 0) client.on('error', (error: Error) => onError(error));
@@ -142,7 +145,6 @@ class NodeRedisConnection extends BaseConnection<NodeRedisClientLike> implements
 
   protected open(): Promise<unknown> | null {
     if (this.client.isOpen) return null;
-    this.owned = true;
     return this.client.connect().catch((error: Error) => this.onError(error));
   }
 
@@ -172,7 +174,7 @@ class NodeRedisConnection extends BaseConnection<NodeRedisClientLike> implements
 
   async close(): Promise<void> {
     if (!this.owned || !this.client.isOpen) return;
-    await (this.client.close ?? this.client.quit)!.call(this.client);
+    await (this.client.close ?? this.client.quit)!.call(this.client).catch(() => {});
   }
 }
 
@@ -189,7 +191,6 @@ class IoRedisConnection extends BaseConnection<IoRedisClientLike> implements Red
 
   protected open(): Promise<unknown> | null {
     if (this.client.status !== 'wait') return null;
-    this.owned = true;
     return this.client.connect().catch((error: Error) => this.onError(error));
   }
 
