@@ -59,4 +59,11 @@ export interface Broker {
   /** The kept events of `topic` after the one with id `since`. */
   history(topic: string, since: string): HistoryResult | Promise<HistoryResult>;
   close(): void | Promise<void>;
+  /**
+   * True when the event `id` comes at or before the event `last` of the same topic. With it the Hub
+   * skips live events a returning subscriber already got from `history()`: a remote broker's live
+   * feed in one process may lag behind the history it reads. Ids from different runs of the
+   * numbering (another epoch) are never at or before each other.
+   */
+  notAfter?(id: string, last: string): boolean;
 }

@@ -93,7 +93,8 @@ export class Hub {
     }
     if (this.closed) throw new HatchwayError('the hub is closed', 'ERR_HUB_CLOSED');
     if (isClosed(subscriber) || this.isSubscribed(subscriber, topic)) return Promise.resolve();
-    const subscription = new Subscription(subscriber, topic, options.envelope === true, this.resetEvent);
+    const notAfter = this.broker.notAfter?.bind(this.broker);
+    const subscription = new Subscription(subscriber, topic, options.envelope === true, this.resetEvent, notAfter);
     const since = isStream ? subscriber.lastEventId : (options.since ?? '');
     if (since !== '') subscription.holdLive();
     // Each step is done at once when the broker answers at once (the in-process one): a publish

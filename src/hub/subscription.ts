@@ -16,9 +16,17 @@ import { EventFrames, resetEnvelope } from './event-frames.js';
 
 export type Subscriber = WebSocketSession | EventSource;
 
+/** True when the event `id` comes at or before the event `last` in their topic (`Broker.notAfter`). */
+export type NotAfter = (id: string, last: string) => boolean;
+
 export class Subscription {
   /** Live events that came while the missed ones were read; null once the subscription is live. */
   private held: EventFrames[] | null = null;
+  /**
+   * After a replay, the newest id the subscriber has: live events up to it are ones it has (a
+   * process's live feed can lag behind the read that answered it), and are skipped until one is newer.
+   */
+  private floor: string | null = null;
   /** A WebSocket subscriber's connection, looked up once rather than for every event; null for an event stream. */
   private readonly connection: Connection | null;
 
@@ -29,6 +37,8 @@ export class Subscription {
     private readonly envelope: boolean,
     /** The event an event stream is sent when what it missed is gone; null for none. */
     private readonly resetEvent: string | null,
+    /** The broker's order of ids, when it has one. */
+    private readonly notAfter: NotAfter | undefined,
   ) {
     this.connection = subscriber instanceof EventSource ? null : connectionOf(subscriber);
   }
@@ -40,7 +50,7 @@ export class Subscription {
 
   deliver(frames: EventFrames): void {
     if (this.held !== null) this.held.push(frames);
-    else this.write(frames);
+    else if (!this.behindFloor(frames.event.id)) this.write(frames);
   }
 
   /** Writes what the subscriber missed (or the reset), then the live events held meanwhile, none twice. */
@@ -53,7 +63,17 @@ export class Subscription {
       replayed.add(event.id);
       this.write(new EventFrames(event));
     }
-    for (const frames of held) if (!replayed.has(frames.event.id)) this.write(frames);
+    // Whatever the subscriber now has ends at `latest`, replayed or reset to.
+    if (this.notAfter !== undefined && result.latest !== '') this.floor = result.latest;
+    for (const frames of held) if (!replayed.has(frames.event.id) && !this.behindFloor(frames.event.id)) this.write(frames);
+  }
+
+  private behindFloor(id: string): boolean {
+    if (this.floor === null) return false;
+    if (this.notAfter!(id, this.floor)) return true;
+    // Live events come in order: from the first newer one on, none is behind.
+    this.floor = null;
+    return false;
   }
 
   private write(frames: EventFrames): void {

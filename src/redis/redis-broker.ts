@@ -12,9 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import { ArgumentError, HatchwayError } from '../errors.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryResult } from '../hub/broker.js';
-import { encodeEvent, eventId } from './event-codec.js';
+import { encodeEvent, eventId, parseEventId } from './event-codec.js';
 import { redisConnection, type RedisClientLike, type RedisConnection } from './redis-connection.js';
-import { PUBLISH, runScript } from './scripts.js';
+import { FIND, PUBLISH, runScript } from './scripts.js';
 import { TopicFeed } from './topic-feed.js';
 import { topicKeys, type TopicKeys } from './topic-keys.js';
 import { HistoryReads, readTopic, type TopicRead } from './topic-reader.js';
@@ -47,6 +47,8 @@ function checkCount(name: string, value: number | undefined, fallback: number): 
 export class RedisBroker implements Broker {
   private readonly commands: RedisConnection;
   private readonly subscriber: RedisConnection;
+  /** Where publishes go: a connection that never runs one twice (`RedisConnection.publisher()`). */
+  private readonly publishing: RedisConnection;
   private readonly prefix: string;
   private readonly cap: number;
   private readonly ttl: number;
@@ -55,6 +57,11 @@ export class RedisBroker implements Broker {
   private readonly feeds = new Map<string, { feed: TopicFeed; keys: TopicKeys; started: Promise<void> }>();
   private readonly reads: HistoryReads;
   private subscriberReady: Promise<void> | null = null;
+  /** Random per broker, so that with a count it makes strings no other broker makes (no random bytes per publish). */
+  private readonly nonce = randomBytes(6).toString('base64url');
+  private published = 0;
+  /** Publishes waiting for their reply: each is told when the connection drops under it. */
+  private readonly inFlight = new Set<() => void>();
   private closed = false;
 
   constructor(options: RedisBrokerOptions) {
@@ -64,9 +71,17 @@ export class RedisBroker implements Broker {
     this.cap = checkCount('history', options.history, 1000);
     this.ttl = checkCount('historyTtl', options.historyTtl, 86_400);
     this.connectTimeout = checkCount('connectTimeout', options.connectTimeout, 10_000);
-    this.onError = options.onError ?? ((error) => debug('redis broker: %s', error.message));
+    const onError = options.onError ?? ((error: Error) => debug('redis broker: %s', error.message));
+    // Once closed, what the closing connections say is not news.
+    this.onError = (error) => {
+      if (!this.closed) onError(error);
+    };
     this.commands = redisConnection(options.client, this.onError, options.closeClient !== false);
     this.subscriber = this.commands.duplicate();
+    this.publishing = this.commands.publisher();
+    this.publishing.onDropped(() => {
+      for (const dropped of [...this.inFlight]) dropped();
+    });
     this.subscriber.onResubscribed(() => {
       for (const { feed } of this.feeds.values()) feed.catchUp();
     });
@@ -76,18 +91,45 @@ export class RedisBroker implements Broker {
   async publish(topic: string, message: BrokerMessage): Promise<string> {
     if (message.id !== undefined) throw new ArgumentError('the Redis broker numbers the events itself: publish without an id', 'ERR_INVALID_OPTION');
     if (this.closed) throw new HatchwayError('the broker is closed', 'ERR_HUB_CLOSED');
-    await this.connected(this.commands);
+    await this.connected(this.publishing);
     const keys = topicKeys(this.prefix, topic);
-    let reply: unknown;
-    try {
-      const epoch = randomBytes(6).toString('base64url');
-      const args = [keys.channel, String(this.cap), String(this.ttl), epoch, encodeEvent(message)];
-      reply = await runScript(this.commands, PUBLISH, [keys.meta, keys.stream], args);
-    } catch (error) {
-      throw new HatchwayError(`Redis did not take the event: ${(error as Error).message}`, 'ERR_BROKER_UNAVAILABLE', { cause: error });
+    // One unique string serves as the publish's token and, if the topic starts anew, its epoch.
+    const unique = `${this.nonce}${(this.published++).toString(36)}`;
+    const args = [keys.channel, String(this.cap), String(this.ttl), unique, encodeEvent(message), unique];
+    const outcome = await new Promise<{ reply: unknown } | { error: unknown }>((resolve) => {
+      const dropped = (): void => resolve({ error: new Error('the connection to Redis dropped') });
+      this.inFlight.add(dropped);
+      runScript(this.publishing, PUBLISH, [keys.meta, keys.stream], args)
+        .then((reply) => resolve({ reply }), (error: unknown) => resolve({ error }))
+        .finally(() => this.inFlight.delete(dropped));
+    });
+    // The script may have run and only its reply been lost: the stream says which.
+    if ('error' in outcome) return this.settleLostReply(keys, unique, outcome.error);
+    const [given, seq] = outcome.reply as [string, number];
+    return eventId(String(given), Number(seq));
+  }
+
+  /** A publish whose reply did not come: its id if Redis took it, a rejection if not, or if that cannot be known. */
+  private async settleLostReply(keys: TopicKeys, token: string, cause: unknown): Promise<string> {
+    const reason = (cause as Error | null)?.message ?? String(cause);
+    let found: unknown;
+    // Asked again until the deadline: the connection may drop again while it comes back.
+    const deadline = Date.now() + this.connectTimeout;
+    while (found === undefined) {
+      try {
+        await until(() => this.commands.ready, deadline - Date.now());
+        found = await runScript(this.commands, FIND, [keys.meta, keys.stream], [token]);
+      } catch {
+        if (Date.now() >= deadline || this.closed) {
+          throw new HatchwayError(`the event may or may not have been published (${reason}); Redis could not be asked`, 'ERR_BROKER_IN_DOUBT', { cause });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
-    const [epoch, seq] = reply as [string, number];
-    return eventId(String(epoch), Number(seq));
+    const [epoch, seq, untrimmed] = (found as [string, number, number]).map((value, i) => (i === 0 ? String(value) : Number(value))) as [string, number, number];
+    if (seq > 0) return eventId(epoch, seq);
+    if (untrimmed === 1) throw new HatchwayError(`Redis did not take the event: ${reason}`, 'ERR_BROKER_UNAVAILABLE', { cause });
+    throw new HatchwayError(`the event may or may not have been published (${reason}); its topic's history no longer tells`, 'ERR_BROKER_IN_DOUBT', { cause });
   }
 
   subscribe(topic: string, listener: BrokerListener): Promise<void> {
@@ -102,7 +144,7 @@ export class RedisBroker implements Broker {
     const keys = topicKeys(this.prefix, topic);
     const started = (async () => {
       this.subscriberReady ??= this.subscriber.firstReady();
-      await this.subscriberReady;
+      await within(this.subscriberReady, this.connectTimeout);
       await this.subscriber.subscribe(keys.channel, (message) => feed.onMessage(message));
       // Subscribed first, then positioned: an event published in between comes on the channel, and is not lost.
       await feed.start();
@@ -124,34 +166,60 @@ export class RedisBroker implements Broker {
     return this.reads.history(topic, since);
   }
 
+  notAfter(id: string, last: string): boolean {
+    const [event, floor] = [parseEventId(id), parseEventId(last)];
+    return event !== null && floor !== null && event.epoch === floor.epoch && event.seq <= floor.seq;
+  }
+
   /** Stops following every topic and closes its connections (the client too, unless `closeClient: false`). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const { feed } of this.feeds.values()) feed.close();
     this.feeds.clear();
-    await Promise.all([this.subscriber.close(), this.commands.close()]);
+    const publishing = this.publishing === this.commands ? [] : [this.publishing.close()];
+    await Promise.all([this.subscriber.close(), this.commands.close(), ...publishing]);
   }
 
+  /** Bounded: a read that Redis never answers fails after `connectTimeout` (a feed retries; a returning subscriber is refused). */
   private async read(topic: string, from: number, count: number): Promise<TopicRead> {
     await this.connected(this.commands);
-    return readTopic(this.commands, this.feeds.get(topic)?.keys ?? topicKeys(this.prefix, topic), topic, from, count);
+    const keys = this.feeds.get(topic)?.keys ?? topicKeys(this.prefix, topic);
+    return within(readTopic(this.commands, keys, topic, from, count), this.connectTimeout);
   }
 
   /** Before the first connection a command waits for it (bounded); once connected, Redis down rejects at once. */
   private async connected(connection: RedisConnection): Promise<void> {
     if (connection.ready) return;
     if (connection.everReady) throw new HatchwayError('Redis is not connected', 'ERR_BROKER_UNAVAILABLE');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HatchwayError('Redis is not connected', 'ERR_BROKER_UNAVAILABLE')), this.connectTimeout);
-    });
-    try {
-      await Promise.race([connection.firstReady(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(connection.firstReady(), this.connectTimeout);
   }
+}
+
+/** `promise`, or a rejection (Redis not answering) after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HatchwayError('Redis is not connected', 'ERR_BROKER_UNAVAILABLE')), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves once `condition` holds, checking every 20 ms, or rejects after `ms`. */
+function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (condition()) resolve();
+      else if (Date.now() > deadline) reject(new HatchwayError('Redis is not connected', 'ERR_BROKER_UNAVAILABLE'));
+      else setTimeout(check, 20).unref();
+    };
+    check();
+  });
 }
 
 /** A broker for `new Hub({ broker })` on Redis. */

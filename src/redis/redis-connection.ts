@@ -27,6 +27,8 @@ export interface NodeRedisClientLike extends EmitterLike {
   unsubscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
+  destroy?(): void;
+  disconnect?(): unknown;
 }
 
 /** An ioredis client (`new Redis()`) or cluster (`new Cluster()`). */
@@ -34,11 +36,12 @@ export interface IoRedisClientLike extends EmitterLike {
   readonly status: string;
   connect(): Promise<unknown>;
   call(command: string, ...args: string[]): Promise<unknown>;
-  duplicate(): IoRedisClientLike;
+  duplicate(override?: any): IoRedisClientLike;
   subscribe(channel: string): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
   ping(): Promise<unknown>;
   quit(): Promise<unknown>;
+  disconnect(): void;
 }
 
 export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike;
@@ -59,6 +62,17 @@ export interface RedisConnection {
   /** `listener` runs each time the connection came back and its subscriptions are in place again. */
   onResubscribed(listener: () => void): void;
   duplicate(): RedisConnection;
+  /**
+   * The connection to publish on: one that never sends a command twice. ioredis resends commands
+   * left unanswered by a lost connection (`autoResendUnfulfilledCommands`), which would run a
+   * publish twice; node-redis fails them instead.
+   */
+  publisher(): RedisConnection;
+  /**
+   * `listener` runs each time the connection drops with commands perhaps unanswered, when the
+   * library would leave them pending forever: ioredis 5 with resending off drops them silently.
+   */
+  onDropped(listener: () => void): void;
   /** Closes the connection if it is the broker's to close. */
   close(): Promise<void>;
 }
@@ -172,9 +186,17 @@ class NodeRedisConnection extends BaseConnection<NodeRedisClientLike> implements
     return new NodeRedisConnection(this.client.duplicate(), this.onError, true);
   }
 
+  publisher(): RedisConnection {
+    return this;
+  }
+
+  // node-redis fails the commands a dropped connection left unanswered.
+  onDropped(): void {}
+
   async close(): Promise<void> {
     if (!this.owned || !this.client.isOpen) return;
-    await (this.client.close ?? this.client.quit)!.call(this.client).catch(() => {});
+    const client = this.client;
+    await gracefully((client.close ?? client.quit)!.call(client), () => (client.destroy ?? client.disconnect)!.call(client));
   }
 }
 
@@ -219,8 +241,33 @@ class IoRedisConnection extends BaseConnection<IoRedisClientLike> implements Red
     return new IoRedisConnection(this.client.duplicate(), this.onError, true);
   }
 
+  publisher(): RedisConnection {
+    return new IoRedisConnection(this.client.duplicate({ autoResendUnfulfilledCommands: false }), this.onError, true);
+  }
+
+  onDropped(listener: () => void): void {
+    this.client.on('close', listener);
+  }
+
   async close(): Promise<void> {
     if (!this.owned || this.client.status === 'end') return;
-    await this.client.quit().catch(() => {});
+    await gracefully(this.client.quit(), () => this.client.disconnect());
+  }
+}
+
+/** A graceful close (QUIT, after the replies still due) that may hang on a connection coming back: cut after a second. */
+async function gracefully(closing: Promise<unknown>, cut: () => unknown): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), 1000);
+  });
+  const outcome = await Promise.race([closing.then(() => 'closed', () => 'failed'), late]);
+  clearTimeout(timer);
+  if (outcome !== 'closed') {
+    try {
+      cut();
+    } catch {
+      // Already closed.
+    }
   }
 }

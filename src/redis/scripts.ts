@@ -18,9 +18,10 @@ function script(source: string): Script {
 }
 
 /**
- * KEYS: meta, stream. ARGV: channel, history cap, TTL in seconds (0: none), a new epoch, the payload.
- * A topic without meta (new, or lost) starts a new epoch at sequence 1, and drops a stream left
- * from before so that its ids start over too. Returns { epoch, seq }.
+ * KEYS: meta, stream. ARGV: channel, history cap, TTL in seconds (0: none), a new epoch, the payload,
+ * the publish's token. A topic without meta (new, or lost) starts a new epoch at sequence 1, and
+ * drops a stream left from before so that its ids start over too. The token stays with the entry:
+ * when a reply is lost, `FIND` tells whether the event was taken. Returns { epoch, seq }.
  */
 export const PUBLISH = script(`
 local epoch = redis.call('HGET', KEYS[1], 'e')
@@ -30,7 +31,7 @@ if not epoch then
   redis.call('HSET', KEYS[1], 'e', epoch)
 end
 local seq = redis.call('HINCRBY', KEYS[1], 's', 1)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'd', ARGV[5])
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'd', ARGV[5], 't', ARGV[6])
 if tonumber(ARGV[3]) > 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -52,6 +53,28 @@ if tonumber(ARGV[2]) > 0 then
   entries = redis.call('XRANGE', KEYS[2], ARGV[1] .. '-0', '+', 'COUNT', ARGV[2])
 end
 return {meta[1], tonumber(meta[2] or '0'), entries}
+`);
+
+/**
+ * KEYS: meta, stream. ARGV: a publish's token. Returns { epoch, seq of the entry with that token
+ * (0: none), 1 when the stream was never trimmed (so an absent token was never taken) }.
+ */
+export const FIND = script(`
+local epoch = redis.call('HGET', KEYS[1], 'e')
+if not epoch then return {'', 0, 1} end
+local entries = redis.call('XREVRANGE', KEYS[2], '+', '-')
+for _, entry in ipairs(entries) do
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 't' and fields[i + 1] == ARGV[1] then
+      return {epoch, tonumber((string.gsub(entry[1], '-0$', ''))), 1}
+    end
+  end
+end
+local top = tonumber(redis.call('HGET', KEYS[1], 's') or '0')
+local first = entries[#entries]
+local untrimmed = (first == nil and top == 0) or (first ~= nil and first[1] == '1-0')
+return {epoch, 0, untrimmed and 1 or 0}
 `);
 
 export async function runScript(connection: RedisConnection, which: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {

@@ -134,7 +134,7 @@ describe.each(CLIENT_KINDS)('with $name', (kind) => {
     // In one transaction: the subscriber connections are cut, then 10 events are published (by the
     // broker's own script) to nobody, and nothing after them: only the catch-up can bring them.
     const keys = topicKeys('hatchway', 'drop');
-    const publish = (i: number) => ['EVAL', PUBLISH.source, '2', keys.meta, keys.stream, keys.channel, '1000', '86400', 'unused', JSON.stringify({ d: `during${i}` })];
+    const publish = (i: number) => ['EVAL', PUBLISH.source, '2', keys.meta, keys.stream, keys.channel, '1000', '86400', 'unused', JSON.stringify({ d: `during${i}` }), `token${i}`];
     const replies = (await redis.transaction([['CLIENT', 'KILL', 'TYPE', 'pubsub'], ...Array.from({ length: 10 }, (_, i) => publish(i))])) as unknown[];
     expect(Number(replies[0])).toBe(1);
     for (const reply of replies.slice(1) as Array<[string, number]>) ids.push(`${reply[0]}:${reply[1]}`);
