@@ -43,16 +43,22 @@ export class SseReader {
 
   /** Waits until `count` events have arrived; resolves with them. */
   async next(count: number, what = `${count} events`): Promise<EventSourceMessage[]> {
-    if (this.events.length >= count) return this.events.slice(0, count);
+    await this.until((events) => events.length >= count, what);
+    return this.events.slice(0, count);
+  }
+
+  /** Waits until the events so far satisfy `done`; resolves with them. */
+  async until(done: (events: EventSourceMessage[]) => boolean, what: string): Promise<EventSourceMessage[]> {
+    if (done(this.events)) return this.events;
     let check: () => void = () => {};
     await within(
       new Promise<void>((resolve) => {
-        check = () => this.events.length >= count && resolve();
+        check = () => done(this.events) && resolve();
         this.waiters.add(check);
       }),
       `${what}; so far ${JSON.stringify(this.events)}`,
     ).finally(() => this.waiters.delete(check));
-    return this.events.slice(0, count);
+    return this.events;
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 // The demo page: one WebSocket to /chat per tab, reconnecting with a growing delay when it drops and asking for the
 // messages it missed meanwhile (`?since=` the id of the last one it saw), and an EventSource on /feed for the live
-// feed (the browser reconnects it by itself, sending Last-Event-ID).
+// feed (the browser reconnects it by itself, sending Last-Event-ID). Each connection, once in the room, says which
+// process serves it and where the room lives (with Redis, the tabs of one room may be on different processes).
 'use strict';
 
 (() => {
@@ -19,6 +20,12 @@
   let sentName = null;
   let retryDelay = 500;
   let lastId = ''; // the id of the last chat event seen: a reconnect resumes after it
+
+  function showServer(connection, hello) {
+    $('broker').textContent = hello.broker === 'redis' ? 'in Redis, shared by every process' : 'in this process';
+    $(`${connection}-pid`).textContent = hello.pid;
+    $('served').hidden = false;
+  }
 
   function setStatus(state, label) {
     status.dataset.state = state;
@@ -60,8 +67,12 @@
   function receive(event) {
     let message;
     try {
-      // Each event comes as {topic, id, event, data}, or {topic, id, reset: true} when missed ones are gone.
       const envelope = JSON.parse(event.data);
+      if (envelope.type === 'hello') {
+        showServer('chat', envelope);
+        return;
+      }
+      // Each event of the room comes as {topic, id, event, data}, or {topic, id, reset: true} when missed ones are gone.
       lastId = envelope.id;
       if (envelope.reset) {
         append('notice reset', [['text', 'some messages were missed while away']], Date.now());
@@ -180,6 +191,7 @@
       addFeedItem(type, describe[type](message), message.at);
     });
   }
+  source.addEventListener('hello', (event) => showServer('feed', JSON.parse(event.data)));
   source.addEventListener('reset', () => addFeedItem('reset', 'some activity was missed while away', Date.now()));
   source.addEventListener('clock', (event) => {
     clock.dateTime = event.data;
