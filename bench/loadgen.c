@@ -20,6 +20,11 @@
  *              main namespace), counts as connected on the server's `40{...}`, answers every ping
  *              `2` with `3`, and counts the event packets (`42[...]`) as messages.
  *
+ * Two servers at once (bcast, for a fan-out across processes): with --port2 P the odd-numbered
+ * connections go to port P, the even ones to --port; "messagesPort2" counts what the port-2
+ * connections received. --cpu-pids A,B,C reads each of those processes' utime+stime (and minor
+ * faults) at the start and end of the window, like --server-pid: "pidCpuSec" and "pidFaults".
+ *
  * Output: progress lines on stderr, "READY n" on stdout when connected (idle, sse, echo),
  * then one JSON line on stdout.
  */
@@ -65,7 +70,9 @@ static struct {
   const char *extensions;
   int hello;
   int sio;
-} opt = {M_ECHO, 0, 1, 1, 64, 0, 0, 1000, 3000, 0, 0, 200, "/", 0, -1, NULL, NULL, 0, 0};
+  int port2;
+  const char *cpu_pids;
+} opt = {M_ECHO, 0, 1, 1, 64, 0, 0, 1000, 3000, 0, 0, 200, "/", 0, -1, NULL, NULL, 0, 0, 0, NULL};
 
 /* ---- time, randomness, CPU ------------------------------------------------------------ */
 
@@ -91,12 +98,12 @@ static double self_cpu_s(void) {
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/* utime+stime of the server in seconds (-1 when unreadable), and in *faults its minor page faults. */
-static double server_cpu_s(double *faults) {
+/* utime+stime of a process in seconds (-1 when unreadable), and in *faults its minor page faults. */
+static double pid_cpu_s(int pid, double *faults) {
   *faults = -1;
-  if (opt.server_pid <= 0) return -1;
+  if (pid <= 0) return -1;
   char file[64], buf[1024];
-  snprintf(file, sizeof file, "/proc/%d/stat", opt.server_pid);
+  snprintf(file, sizeof file, "/proc/%d/stat", pid);
   int fd = open(file, O_RDONLY);
   if (fd < 0) return -1;
   ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -118,6 +125,17 @@ static double server_cpu_s(double *faults) {
     }
   }
   return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double server_cpu_s(double *faults) { return pid_cpu_s(opt.server_pid, faults); }
+
+/* --cpu-pids: more processes whose CPU over the window is reported. */
+#define MAX_CPU_PIDS 8
+static int cpu_pids[MAX_CPU_PIDS], n_cpu_pids;
+static double pid_cpu0[MAX_CPU_PIDS], pid_cpu1[MAX_CPU_PIDS], pid_flt0[MAX_CPU_PIDS], pid_flt1[MAX_CPU_PIDS];
+
+static void sample_pids(double *cpu, double *flt) {
+  for (int i = 0; i < n_cpu_pids; i++) cpu[i] = pid_cpu_s(cpu_pids[i], &flt[i]);
 }
 
 /* Busy time of one core (all processes) in seconds, from /proc/stat, and in *irq the part spent
@@ -292,6 +310,8 @@ struct conn {
   int pfx_have;
   uint8_t ctl[64];
   int ctl_len, ctl_off;
+  /* connected to --port2 */
+  int alt;
 };
 
 static struct conn *conns;
@@ -299,8 +319,8 @@ static int epfd;
 static int n_open, n_pending, n_started, n_errors, n_ready;
 static uint64_t sio_pings;
 static int measuring, stopping;
-static uint64_t messages, bytes;
-static struct sockaddr_in addr;
+static uint64_t messages, bytes, messages_port2;
+static struct sockaddr_in addr, addr2;
 
 static void arm(struct conn *c, uint32_t events, int op) {
   struct epoll_event ev = {.events = events, .data.ptr = c};
@@ -310,11 +330,12 @@ static void arm(struct conn *c, uint32_t events, int op) {
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void build_request(struct conn *c) {
+  int port = c->alt ? opt.port2 : opt.port;
   if (opt.mode == M_SSE) {
     c->req_len = snprintf(c->req, sizeof c->req,
                           "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: text/event-stream\r\n"
                           "Cache-Control: no-cache\r\n\r\n",
-                          opt.path, opt.port);
+                          opt.path, port);
   } else {
     uint8_t raw[18] = {0};
     uint64_t r1 = rng(), r2 = rng();
@@ -338,7 +359,7 @@ static void build_request(struct conn *c) {
     c->req_len = snprintf(c->req, sizeof c->req,
                           "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
-                          opt.path, opt.port, key, ext);
+                          opt.path, port, key, ext);
   }
   c->req_off = 0;
 }
@@ -356,6 +377,7 @@ static void start_conn(struct conn *c) {
   c->pfx_have = 0;
   c->ctl_len = c->ctl_off = 0;
   c->out_armed = 0;
+  c->alt = opt.port2 > 0 && ((c - conns) & 1);
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) {
     perror("socket");
@@ -369,7 +391,7 @@ static void start_conn(struct conn *c) {
   n_pending++;
   n_started++;
   build_request(c);
-  int r = connect(c->fd, (struct sockaddr *)&addr, sizeof addr);
+  int r = connect(c->fd, (struct sockaddr *)(c->alt ? &addr2 : &addr), sizeof addr);
   if (r < 0 && errno != EINPROGRESS) {
     perror("connect");
     exit(3);
@@ -505,6 +527,7 @@ static void sio_packet(struct conn *c) {
     if (measuring) {
       messages++;
       bytes += c->pay_len;
+      if (c->alt) messages_port2++;
     }
   } else if (type == '2' && c->pay_len == 1) { /* ping */
     sio_pings++;
@@ -543,6 +566,7 @@ static void frame_done(struct conn *c, uint64_t t) {
     else if (measuring) {
       messages++;
       bytes += c->pay_len;
+      if (c->alt) messages_port2++;
     }
     return;
   }
@@ -753,20 +777,30 @@ static void usage(void) {
           "       [--zero-mask 0|1] [--warmup-ms MS] [--duration-ms MS] [--timeout-ms MS] [--server-pid PID]\n"
           "       [--max-pending N] [--path /p] [--coalesce-us US] [--server-core N] [--frames-file F]\n"
           "       [--extensions 'permessage-deflate; ...'] [--hello 0|1 (idle: one echo per connection first)]\n"
-          "       [--sio 0|1 (bcast: socket.io clients)]\n");
+          "       [--sio 0|1 (bcast: socket.io clients)] [--port2 P (odd connections)] [--cpu-pids A,B,...]\n");
   exit(2);
 }
 
 static void print_result(double seconds, double srv_cpu, double gen_cpu, double core_busy, double core_irq, double faults,
                          const char *status, int open_at_end) {
   double p50 = hist_pct(0.50), p99 = hist_pct(0.99);
+  /* --cpu-pids: each process's CPU seconds and minor faults over the window (-1 when unreadable). */
+  char pid_cpu_list[MAX_CPU_PIDS * 24] = "", pid_flt_list[MAX_CPU_PIDS * 24] = "";
+  for (int i = 0; i < n_cpu_pids; i++) {
+    int ok = seconds > 0 && pid_cpu0[i] >= 0 && pid_cpu1[i] >= 0;
+    int fok = seconds > 0 && pid_flt0[i] >= 0 && pid_flt1[i] >= 0;
+    snprintf(pid_cpu_list + strlen(pid_cpu_list), 24, "%s%.4f", i ? "," : "", ok ? pid_cpu1[i] - pid_cpu0[i] : -1.0);
+    snprintf(pid_flt_list + strlen(pid_flt_list), 24, "%s%.0f", i ? "," : "", fok ? pid_flt1[i] - pid_flt0[i] : -1.0);
+  }
   printf("{\"status\":\"%s\",\"mode\":\"%s\",\"conns\":%d,\"open\":%d,\"messages\":%llu,\"bytes\":%llu,"
          "\"seconds\":%.6f,\"msgPerSec\":%.1f,\"mbPerSec\":%.3f,\"p50us\":%.1f,\"p99us\":%.1f,"
-         "\"serverCpuSec\":%.4f,\"genCpuSec\":%.4f,\"genCpuPct\":%.1f,\"serverCoreBusySec\":%.4f,\"serverCoreIrqSec\":%.4f,\"serverMinorFaults\":%.0f,\"errors\":%d,\"sioPings\":%llu,\"generator\":\"c\"}\n",
+         "\"serverCpuSec\":%.4f,\"genCpuSec\":%.4f,\"genCpuPct\":%.1f,\"serverCoreBusySec\":%.4f,\"serverCoreIrqSec\":%.4f,\"serverMinorFaults\":%.0f,\"errors\":%d,\"sioPings\":%llu,"
+         "\"messagesPort2\":%llu,\"pidCpuSec\":[%s],\"pidFaults\":[%s],\"generator\":\"c\"}\n",
          status, opt.mode == M_ECHO ? "echo" : opt.mode == M_HANDSHAKE ? "handshake" : opt.mode == M_IDLE ? "idle" : opt.mode == M_SSE ? "sse" : "bcast",
          opt.conns, open_at_end, (unsigned long long)messages, (unsigned long long)bytes, seconds,
          seconds > 0 ? messages / seconds : 0, seconds > 0 ? bytes / seconds / 1e6 : 0, p50, p99, srv_cpu, gen_cpu,
-         seconds > 0 ? 100.0 * gen_cpu / seconds : 0, core_busy, core_irq, faults, n_errors, (unsigned long long)sio_pings);
+         seconds > 0 ? 100.0 * gen_cpu / seconds : 0, core_busy, core_irq, faults, n_errors, (unsigned long long)sio_pings,
+         (unsigned long long)messages_port2, pid_cpu_list, pid_flt_list);
   fflush(stdout);
 }
 
@@ -798,6 +832,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--extensions")) opt.extensions = v;
     else if (!strcmp(k, "--hello")) opt.hello = atoi(v);
     else if (!strcmp(k, "--sio")) opt.sio = atoi(v);
+    else if (!strcmp(k, "--port2")) opt.port2 = atoi(v);
+    else if (!strcmp(k, "--cpu-pids")) opt.cpu_pids = v;
     else usage();
   }
   if (opt.port <= 0 || opt.conns <= 0 || opt.inflight <= 0) usage();
@@ -821,6 +857,14 @@ int main(int argc, char **argv) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons((uint16_t)opt.port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr2 = addr;
+  addr2.sin_port = htons((uint16_t)opt.port2);
+  if (opt.port2 < 0 || (opt.port2 > 0 && opt.mode != M_BCAST)) usage();
+  for (const char *p = opt.cpu_pids; p && *p && n_cpu_pids < MAX_CPU_PIDS;) {
+    cpu_pids[n_cpu_pids++] = atoi(p);
+    p = strchr(p, ',');
+    if (p) p++;
+  }
 
   epfd = epoll_create1(EPOLL_CLOEXEC);
   conns = calloc((size_t)opt.conns, sizeof *conns);
@@ -873,6 +917,7 @@ int main(int argc, char **argv) {
     if (opt.mode != M_IDLE && all_open) {
       if (!measuring && !t_measure && t >= t_ready + (uint64_t)opt.warmup_ms * 1000000ull) {
         srv0 = server_cpu_s(&flt0);
+        sample_pids(pid_cpu0, pid_flt0);
         gen0 = self_cpu_s();
         core0 = core_busy_s(opt.server_core, &irq0);
         t_measure = now_ns();
@@ -919,6 +964,7 @@ int main(int argc, char **argv) {
   int open_at_end = n_open;
   double irq1 = -1, flt1 = -1;
   double srv1 = server_cpu_s(&flt1), gen1 = self_cpu_s(), core1 = core_busy_s(opt.server_core, &irq1);
+  sample_pids(pid_cpu1, pid_flt1);
   if (!t_end) t_end = now_ns();
   double seconds = t_measure ? (double)(t_end - t_measure) / 1e9 : 0;
   int reset = opt.mode == M_HANDSHAKE;

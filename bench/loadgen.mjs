@@ -4,7 +4,8 @@
  * `npm run bench -- --node-gen`): the same command line, the same output lines. It sends
  * pre-built masked frames over raw `net` sockets and only counts the frames coming back, so
  * it costs much less than a WebSocket library, but more than the C generator: its CPU time is
- * printed with every result. `bcast --sio 1` speaks engine.io v4 / socket.io v5 as loadgen.c does.
+ * printed with every result. `bcast --sio 1` speaks engine.io v4 / socket.io v5 as loadgen.c does;
+ * `--port2 P` (bcast: odd connections to P) and `--cpu-pids A,B` as in loadgen.c.
  */
 import net from 'node:net';
 import { randomBytes, randomFillSync } from 'node:crypto';
@@ -14,9 +15,9 @@ const [modeName, ...rest] = process.argv.slice(2);
 const opt = {
   port: 0, conns: 1, inflight: 1, size: 64, text: 0, 'zero-mask': 0, 'warmup-ms': 1000, 'duration-ms': 3000,
   'timeout-ms': 0, 'server-pid': 0, 'max-pending': 200, path: '/', 'coalesce-us': 0, 'server-core': -1,
-  'frames-file': '', extensions: '', hello: 0, sio: 0,
+  'frames-file': '', extensions: '', hello: 0, sio: 0, port2: 0, 'cpu-pids': '',
 };
-const STRING_OPTIONS = new Set(['path', 'frames-file', 'extensions']);
+const STRING_OPTIONS = new Set(['path', 'frames-file', 'extensions', 'cpu-pids']);
 for (let i = 0; i + 1 < rest.length; i += 2) {
   const key = rest[i].replace(/^--/, '');
   if (!(key in opt)) usage();
@@ -25,6 +26,8 @@ for (let i = 0; i + 1 < rest.length; i += 2) {
 if (!['echo', 'handshake', 'idle', 'sse', 'bcast'].includes(modeName) || !(opt.port > 0)) usage();
 if (modeName === 'sse' && opt.path === '/') opt.path = '/sse';
 if (opt.sio && modeName !== 'bcast') usage();
+if (opt.port2 && modeName !== 'bcast') usage();
+const cpuPids = opt['cpu-pids'] ? opt['cpu-pids'].split(',').map(Number) : [];
 if (modeName === 'bcast' && opt.path === '/') opt.path = opt.sio ? '/socket.io/?EIO=4&transport=websocket' : '/bcast';
 const timeoutMs = opt['timeout-ms'] > 0 ? opt['timeout-ms'] : opt['warmup-ms'] + opt['duration-ms'] + 60000;
 
@@ -34,15 +37,19 @@ function usage() {
 }
 
 const clkTck = 100;
-function serverCpu() {
-  if (!(opt['server-pid'] > 0)) return -1;
+/** utime+stime of a process in seconds and its minor faults (-1 when unreadable). */
+function pidStat(pid) {
+  if (!(pid > 0)) return { cpu: -1, faults: -1 };
   try {
-    const stat = readFileSync(`/proc/${opt['server-pid']}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clkTck;
+    return { cpu: (Number(fields[11]) + Number(fields[12])) / clkTck, faults: Number(fields[7]) };
   } catch {
-    return -1;
+    return { cpu: -1, faults: -1 };
   }
+}
+function serverCpu() {
+  return pidStat(opt['server-pid']).cpu;
 }
 function selfCpu() {
   const u = process.cpuUsage();
@@ -51,24 +58,25 @@ function selfCpu() {
 
 const latencies = [];
 let messages = 0;
+let messagesPort2 = 0;
 let bytes = 0;
 let measuring = false;
 let stopping = false;
 let errors = 0;
 let open = 0;
 
-function wsRequest() {
+function wsRequest(port = opt.port) {
   const key = randomBytes(16).toString('base64');
   const ext = opt.extensions ? `Sec-WebSocket-Extensions: ${opt.extensions}\r\n` : '';
-  return `GET ${opt.path} HTTP/1.1\r\nHost: 127.0.0.1:${opt.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  return `GET ${opt.path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${ext}\r\n`;
 }
 
 /** Connects and completes the HTTP exchange; resolves with the socket and the bytes after the head. */
-function connect(request, expectStatus) {
+function connect(request, expectStatus, port = opt.port) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const socket = net.connect({ host: '127.0.0.1', port: opt.port });
+    const socket = net.connect({ host: '127.0.0.1', port });
     socket.setNoDelay(true);
     let head = Buffer.alloc(0);
     const onData = (chunk) => {
@@ -85,7 +93,7 @@ function connect(request, expectStatus) {
         reject(new Error(`unexpected status: ${text.split('\r\n')[0]}`));
         return;
       }
-      resolve({ socket, rest: head.subarray(end + 4), head: text, t0 });
+      resolve({ socket, rest: head.subarray(end + 4), head: text, t0, alt: port !== opt.port || undefined });
     };
     socket.on('data', onData);
     socket.on('error', reject);
@@ -93,14 +101,13 @@ function connect(request, expectStatus) {
   });
 }
 
-/** Opens `n` connections with at most max-pending handshakes at a time. */
+/** Opens `n` connections with at most max-pending handshakes at a time (`open1(i)` opens the i-th). */
 async function openAll(n, open1) {
   const sockets = [];
   let next = 0;
   const worker = async () => {
     while (next < n) {
-      next++;
-      sockets.push(await open1());
+      sockets.push(await open1(next++));
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, opt['max-pending']) }, worker));
@@ -389,8 +396,13 @@ function maskedText(text) {
 
 const CH = (s) => s.charCodeAt(0);
 /** socket.io clients: `0{...}` is answered with `40`, `40{...}` means connected, ping `2` gets `3`, `42[...]` is counted. */
+/** bcast: the i-th connection's port (odd ones to --port2 when given). */
+function bcastPort(i) {
+  return opt.port2 > 0 && i % 2 === 1 ? opt.port2 : opt.port;
+}
+
 async function runSocketIo() {
-  const sockets = await openAll(opt.conns, () => connect(wsRequest(), 101));
+  const sockets = await openAll(opt.conns, (i) => connect(wsRequest(bcastPort(i)), 101, bcastPort(i)));
   open = sockets.length;
   let connected = 0;
   let allConnected;
@@ -399,7 +411,7 @@ async function runSocketIo() {
   });
   const pong = maskedText('3');
   let pings = 0;
-  const result = receiveAll(sockets, (socket) =>
+  const result = receiveAll(sockets, (socket, _head, alt) =>
     frameReader((opcode, fin, length, prefix) => {
       if (opcode === 8) {
         errors++;
@@ -412,6 +424,7 @@ async function runSocketIo() {
         if (measuring) {
           messages++;
           bytes += length;
+          if (alt) messagesPort2++;
         }
       } else if (type === CH('2') && length === 1) {
         pings++;
@@ -434,9 +447,9 @@ async function runSocketIo() {
 
 async function runBcast() {
   if (opt.sio) return runSocketIo();
-  const sockets = await openAll(opt.conns, () => connect(wsRequest(), 101));
+  const sockets = await openAll(opt.conns, (i) => connect(wsRequest(bcastPort(i)), 101, bcastPort(i)));
   open = sockets.length;
-  return receiveAll(sockets, (socket) =>
+  return receiveAll(sockets, (socket, _head, alt) =>
     frameReader((opcode, fin, length) => {
       if (opcode === 8) {
         errors++;
@@ -446,6 +459,7 @@ async function runBcast() {
       if (opcode < 8 && fin && measuring) {
         messages++;
         bytes += length;
+        if (alt) messagesPort2++;
       }
       return true;
     }),
@@ -454,8 +468,8 @@ async function runBcast() {
 
 /** Feeds each socket's bytes (the handshake's leftover first) to the reader made for it, then measures (once `ready`). */
 async function receiveAll(sockets, makeReader, ready = null) {
-  for (const { socket, rest, head } of sockets) {
-    const onData = makeReader(socket, head);
+  for (const { socket, rest, head, alt } of sockets) {
+    const onData = makeReader(socket, head, alt === true);
     socket.on('data', onData);
     socket.on('error', () => errors++);
     socket.on('close', () => open--);
@@ -471,6 +485,7 @@ async function receiveAll(sockets, makeReader, ready = null) {
 async function measure(stop) {
   await sleep(opt['warmup-ms']);
   const srv0 = serverCpu();
+  const pids0 = cpuPids.map(pidStat);
   const gen0 = selfCpu();
   const t0 = process.hrtime.bigint();
   measuring = true;
@@ -478,11 +493,16 @@ async function measure(stop) {
   measuring = false;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const srv1 = serverCpu();
+  const pids1 = cpuPids.map(pidStat);
   const gen1 = selfCpu();
   stopping = true;
   const openAtEnd = open;
   stop();
-  return { seconds, serverCpuSec: srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1, genCpuSec: gen1 - gen0, openAtEnd };
+  const delta = (key) => pids0.map((a, i) => (a[key] >= 0 && pids1[i][key] >= 0 ? pids1[i][key] - a[key] : -1));
+  return {
+    seconds, serverCpuSec: srv0 >= 0 && srv1 >= 0 ? srv1 - srv0 : -1, genCpuSec: gen1 - gen0, openAtEnd,
+    pidCpuSec: delta('cpu'), pidFaults: delta('faults'),
+  };
 }
 
 function sleep(ms) {
@@ -511,7 +531,8 @@ run().then(
       seconds: r.seconds, msgPerSec: r.seconds > 0 ? messages / r.seconds : 0, mbPerSec: r.seconds > 0 ? bytes / r.seconds / 1e6 : 0,
       p50us: percentile(latencies, 0.5), p99us: percentile(latencies, 0.99), serverCpuSec: r.serverCpuSec,
       genCpuSec: r.genCpuSec, genCpuPct: r.seconds > 0 ? (100 * r.genCpuSec) / r.seconds : 0, errors,
-      ...(r.sioPings === undefined ? {} : { sioPings: r.sioPings }), generator: 'node',
+      ...(r.sioPings === undefined ? {} : { sioPings: r.sioPings }), messagesPort2, pidCpuSec: r.pidCpuSec ?? [], pidFaults: r.pidFaults ?? [],
+      generator: 'node',
     };
     process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(lost ? 1 : 0));
   },

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /*
  * `npm run bench`: hatchway against ws (without and with bufferutil), faye-websocket and a raw
- * `net` echo (the ceiling), SSE fan-out against better-sse and a bare node:http writer, and the
- * Hub's broadcast against ws and socket.io (WebSocket) and against Channel (SSE).
+ * `net` echo (the ceiling), SSE fan-out against better-sse and a bare node:http writer, the
+ * Hub's broadcast against ws and socket.io (WebSocket) and against Channel (SSE), and the Hub on
+ * Redis across two processes against socket.io's Redis adapter (a redis-server of its own).
  *
- *   npm run bench                  full run (about 9-10 minutes on 2 cores)
- *   npm run bench -- --quick       one repetition, shorter windows (about 2 minutes)
- *   npm run bench -- --smoke       one tiny scenario (what test/bench/smoke.test.ts runs)
+ *   npm run bench                  full run (about 10 minutes on 2 cores)
+ *   npm run bench -- --quick       one repetition, shorter windows (about 2-3 minutes)
+ *   npm run bench -- --smoke       one tiny scenario (what test/bench/smoke.test.ts runs); with
+ *                                  --only=ID,ID those scenarios on at most 20 connections
  *   npm run bench -- --profile     hatchway under --cpu-prof in the 64 B pipelined and 16 KiB
  *                                  scenarios; prints the hottest functions (with --only=hub-bcast-1k:
  *                                  the Hub and the send() loop; --only=sse-1k: the Hub and Channel)
@@ -14,6 +16,7 @@
  *                  --idle-conns=N  --node-gen  --dist  --hatchway=DIR  --variant=NAME=DIR
  *                  --out=DIR  --list  --node-flags="--max-inlined-bytecode-size=0" (profile only)
  *                  --render=FILE (print a saved results JSON as markdown again)
+ *                  --fanout-window=N  --fanout-rate=R (the Redis fan-out's pacing, see REDIS_SERVERS)
  *
  * Every server runs in its own process pinned to core 0, the load generator (bench/loadgen.c,
  * compiled here; bench/loadgen.mjs without a compiler) on core 1. Servers are alternated
@@ -30,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes, randomInt } from 'node:crypto';
 import zlib from 'node:zlib';
 import { summarizeProfile, formatProfileSummary } from './profile-summary.mjs';
+import { redisServerVersion, startRedisServer } from './redis-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');
@@ -94,7 +98,40 @@ const HUB_SERVERS = {
   },
   raw: { label: 'raw net (ceiling)', impl: 'raw' },
 };
-const SERVER_SETS = { ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS, hub: HUB_SERVERS };
+/**
+ * The Hub on Redis across two processes (kind `redis-fanout`): each row is two server processes of
+ * bench/server.cjs (a publisher and a subscriber, `--role`) on one redis-server of the scenario's
+ * own, with 500 of the generator's 1,000 WebSocket clients each (`--port2`). Every client is on one
+ * topic / room; the publisher publishes 64 B events, and both processes hand every event to their
+ * 500 sockets. hatchway: a Hub with redisBroker() on a node-redis client; socket.io 4.8 with
+ * @socket.io/redis-adapter (createAdapter(pub, sub), node-redis clients), its clients in engine.io
+ * mode (`--sio 1`).
+ *
+ * Pacing, the same for both. Saturated (`window`, the scenario's default): the publisher publishes one
+ * event per event-loop turn as long as fewer than `window` events are published but not yet handed to
+ * their sockets by *both* processes; the subscriber process reports its highest delivered sequence
+ * number on stdout, which the runner relays to the publisher. Neither library's own signal would do for
+ * both: a hatchway publish resolves once Redis has taken the event (before anyone delivered it),
+ * socket.io's emit gives no signal at all, and without an end-to-end bound a backlog would grow without
+ * limit in whichever process (or Redis output buffer) is slower, and the window would measure a queue
+ * rather than a rate. With the bound, throughput is what both processes sustain together, and a backlog
+ * of at most `window` events lets each library batch what arrives together if it can (hatchway writes a
+ * socket's frames of one turn with one write; socket.io writes each frame on its own).
+ * `--fanout-window=N` changes it (the docs give the sweep). Fixed rate (`rate`, the `-rate` scenario):
+ * the publisher publishes `rate` events per second on a timer, below what either library saturates at,
+ * so both deliver the same and only the CPU per delivered event differs (events then come one at a
+ * time: nothing to batch).
+ */
+const REDIS_SERVERS = {
+  'hatchway-hub': {
+    label: 'hatchway Hub + redisBroker', impl: 'hatchway-hub-redis', requires: 'Hub', file: 'adapters/redis.js', modules: ['redis'],
+  },
+  'socket.io': {
+    label: 'socket.io + redis-adapter', impl: 'socket.io-redis', env: { WS_NO_BUFFER_UTIL: '1' },
+    modules: ['socket.io', '@socket.io/redis-adapter', 'redis'], gen: { sio: 1 },
+  },
+};
+const SERVER_SETS = { ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS, hub: HUB_SERVERS, redis: REDIS_SERVERS };
 const DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits';
 
 const SCENARIOS = [
@@ -118,6 +155,12 @@ const SCENARIOS = [
     kind: 'bcast', set: 'hub', conns: 1000, coalesceUs: 200, alsoVs: 'socket.io', alsoVsLabel: 'socket.io', profiled: ['hatchway-hub', 'hatchway'],
   },
   {
+    id: 'redis-fanout-2p',
+    title: 'Redis fan-out, 2 processes, 1,000 WebSocket subscribers (500 each), 64 B events published on one, saturated (at most 16 events outstanding)',
+    kind: 'redis-fanout', set: 'redis', conns: 1000, window: 16, coalesceUs: 200, baseline: 'socket.io', baselineLabel: 'socket.io',
+    profiled: ['hatchway-hub'],
+  },
+  {
     id: 'deflate-echo', title: 'permessage-deflate: 4 KiB JSON text echo, 50 connections x 4 in flight (MB/s = compressed bytes)',
     kind: 'echo', set: 'deflate', conns: 50, inflight: 4, deflate: true,
   },
@@ -138,6 +181,13 @@ const EXTRA_SCENARIOS = [
     kind: 'bcast', set: 'hub', conns: 1000, coalesceUs: 200, burst: 8, alsoVs: 'socket.io', alsoVsLabel: 'socket.io', profiled: ['hatchway-hub', 'hatchway'],
     // The raw row writes each frame on its own: no ceiling here.
     servers: ['hatchway-hub', 'hatchway', 'ws', 'socket.io'],
+  },
+  // redis-fanout-2p at a fixed offered rate that neither library saturates at: CPU per delivered event at equal load.
+  {
+    id: 'redis-fanout-2p-rate',
+    title: 'Redis fan-out, 2 processes, 1,000 WebSocket subscribers (500 each), 64 B events published on one at 30 events/s (30,000 deliveries/s)',
+    kind: 'redis-fanout', set: 'redis', conns: 1000, window: 16, rate: 30, coalesceUs: 200, baseline: 'socket.io', baselineLabel: 'socket.io',
+    profiled: ['hatchway-hub'],
   },
   // The Hub and Channel rows of sse-1k alone (the full run has them in sse-1k).
   {
@@ -288,10 +338,12 @@ function buildHatchway() {
 
 // --- one server, one generator ----------------------------------------------------------------------
 
-function lineReader(stream) {
+/** Lines of a child's output, awaited by a test; `intercept(line)` returning true takes a line first (not kept). */
+function lineReader(stream, intercept = null) {
   const waiting = [];
   const queued = [];
   readline.createInterface({ input: stream }).on('line', (line) => {
+    if (intercept !== null && intercept(line)) return;
     const i = waiting.findIndex((w) => w.test(line));
     if (i !== -1) waiting.splice(i, 1)[0].resolve(line);
     else queued.push(line);
@@ -305,7 +357,7 @@ function lineReader(stream) {
   };
 }
 
-async function startServer(spec, extraArgs, { fdLimit, nodeFlags = [], hatchwayDir }) {
+async function startServer(spec, extraArgs, { fdLimit, nodeFlags = [], hatchwayDir, onLine = null }) {
   const args = [
     '--expose-gc', ...nodeFlags, path.join(BENCH, 'server.cjs'), '--impl', spec.impl, '--hatchway', spec.hatchwayDir ?? hatchwayDir,
     '--max-seconds', '300', ...extraArgs,
@@ -318,7 +370,7 @@ async function startServer(spec, extraArgs, { fdLimit, nodeFlags = [], hatchwayD
   child.stderr.on('data', (d) => {
     if (stderr.length < 4000) stderr += d;
   });
-  const lines = lineReader(child.stdout);
+  const lines = lineReader(child.stdout, onLine);
   let listening;
   try {
     listening = await withTimeout(
@@ -342,6 +394,15 @@ async function startServer(spec, extraArgs, { fdLimit, nodeFlags = [], hatchwayD
       child.stdin.write('mem\n');
       const line = await lines.next((l) => l.startsWith('MEM '), 30000, 'server memory');
       return JSON.parse(line.slice(4));
+    },
+    /** A line to the server's stdin (the Redis fan-out's commands). */
+    send(line) {
+      if (child.exitCode === null && child.signalCode === null && child.stdin.writable) child.stdin.write(`${line}\n`);
+    },
+    async stats() {
+      child.stdin.write('stats\n');
+      const line = await lines.next((l) => l.startsWith('STATS '), 5000, 'server stats');
+      return JSON.parse(line.slice(6));
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -484,6 +545,78 @@ async function fanOutTrial(ctx, scenario, spec, opts = {}) {
   }
 }
 
+/**
+ * The Hub on Redis across two processes (see REDIS_SERVERS): a publisher and a subscriber process on
+ * the scenario's redis-server (emptied first), the generator's clients split between them, the
+ * publisher started once all are connected. CPU per delivered event is the two server processes'
+ * utime + stime over the window (read by the generator, `--cpu-pids`) over the events the clients
+ * received; Redis's own is reported beside it.
+ */
+async function redisFanOutTrial(ctx, scenario, spec, opts = {}) {
+  const redis = ctx.redis;
+  await redis.command(['FLUSHALL']);
+  const window = Number(flags['fanout-window'] ?? scenario.window);
+  const rate = Number(flags['fanout-rate'] ?? scenario.rate ?? 0);
+  const common = ['--redis-url', redis.url, '--fanout-window', String(window), ...(rate > 0 ? ['--fanout-rate', String(rate)] : [])];
+  const withFlags = (role) =>
+    opts.profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.profileDir, role)}`, ...(opts.nodeFlags ?? [])] } : {};
+  let publisher = null;
+  // The subscriber's progress, relayed to the publisher (which paces on it).
+  const relay = (line) => {
+    if (!line.startsWith('SEQ ')) return false;
+    publisher?.send(`remote ${line.slice(4)}`);
+    return true;
+  };
+  const started = await Promise.allSettled([
+    startServer(spec, ['--role', 'publisher', ...common], { ...ctx, ...withFlags('publisher') }),
+    startServer(spec, ['--role', 'subscriber', ...common], { ...ctx, ...withFlags('subscriber'), onLine: relay }),
+  ]);
+  const servers = started.filter((x) => x.status === 'fulfilled').map((x) => x.value);
+  try {
+    const failed = started.find((x) => x.status === 'rejected');
+    if (failed) throw failed.reason;
+    const subscriber = servers[1];
+    publisher = servers[0];
+    const warmup = opts.warmup ?? warmupMs;
+    const duration = opts.duration ?? durationMs;
+    const gen = startGenerator(ctx.gen, 'bcast', {
+      ...(spec.gen ?? {}),
+      port: publisher.port, port2: subscriber.port, conns: scenario.conns, 'warmup-ms': warmup, 'duration-ms': duration,
+      'coalesce-us': scenario.coalesceUs, 'server-pid': publisher.pid, 'server-core': pinning ? 0 : undefined,
+      'cpu-pids': `${publisher.pid},${subscriber.pid},${redis.pid}`, 'timeout-ms': warmup + duration + 30000,
+    }, ctx.fdLimit);
+    await Promise.race([
+      gen.lines.next((l) => l.startsWith('READY '), 60000, 'fan-out clients'),
+      gen.result.then(() => {
+        throw new Error('generator ended before all clients were connected');
+      }),
+    ]);
+    publisher.send('start');
+    const r = await gen.result;
+    publisher.send('stop');
+    const stats = await publisher.stats().catch(() => null);
+    const [pubCpu, subCpu, redisCpu] = (r.pidCpuSec ?? []).map((x) => (typeof x === 'number' && x >= 0 ? x : null));
+    const [pubFaults, subFaults] = r.pidFaults ?? [];
+    const serverCpu = pubCpu !== null && subCpu !== null ? pubCpu + subCpu : null;
+    const per = (cpu) => (cpu !== null && cpu !== undefined && r.messages > 0 ? (cpu * 1e6) / r.messages : null);
+    const pct = (cpu) => (cpu !== null && cpu !== undefined && r.seconds > 0 ? (100 * cpu) / r.seconds : null);
+    const onCore = serverCpu !== null && redisCpu !== null ? serverCpu + redisCpu : -1;
+    return {
+      msgPerSec: r.msgPerSec, eventsPerSec: r.msgPerSec / scenario.conns,
+      cpuUsPerMsg: per(serverCpu), redisUsPerMsg: per(redisCpu), allUsPerMsg: per(onCore >= 0 ? onCore : null),
+      pubCpuPct: pct(pubCpu), subCpuPct: pct(subCpu), redisCpuPct: pct(redisCpu), serverCpuPct: pct(serverCpu),
+      // The server core's other occupants besides the two servers and Redis.
+      ...coreShares({ ...r, serverCpuSec: onCore }),
+      faultsPerMsg: r.messages > 0 && pubFaults >= 0 && subFaults >= 0 ? (pubFaults + subFaults) / r.messages : null,
+      subscriberShare: r.messages > 0 ? r.messagesPort2 / r.messages : null,
+      genCpuPct: r.genCpuPct, messages: r.messages, seconds: r.seconds, errors: r.errors,
+      window, rate, published: stats?.published ?? null, skipped: stats?.skipped ?? null,
+    };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
 // --- statistics and printing ----------------------------------------------------------------------------
 
 function median(values) {
@@ -524,6 +657,7 @@ function renderScenario(s) {
   const rows = [];
   let headers;
   let align;
+  if (s.kind === 'redis-fanout') return renderRedisFanOut(s, base);
   if (s.kind === 'idle') {
     headers = ['server', 'RSS/conn', 'heap/conn', 'external/conn', 'RSS x ws', 'heap x ws'];
     align = ['l', 'r', 'r', 'r', 'r', 'r'];
@@ -572,18 +706,65 @@ function renderScenario(s) {
   return { text: table(headers, rows, align), md: mdTable(headers, rows) };
 }
 
+/**
+ * The Redis fan-out: delivered events (at the clients) per second, CPU per delivered event of both
+ * server processes together, Redis's beside it, each process's share of the server core; then the
+ * spread of the trials.
+ */
+function renderRedisFanOut(s, base) {
+  const vs = `x ${s.baselineLabel}`;
+  const headers = [
+    'server', 'delivered/s', 'events/s', 'CPU us/msg', 'Redis us/msg', 'pub CPU', 'sub CPU', 'Redis CPU', 'gen CPU', 'irq', 'other',
+    vs, `CPU ${vs}`,
+  ];
+  const align = headers.map((_, i) => (i === 0 ? 'l' : 'r'));
+  const rows = [];
+  const spread = [];
+  for (const [, r] of Object.entries(s.results)) {
+    if (r.pending || r.error) {
+      rows.push([r.label, r.pending ?? `error: ${r.error}`.slice(0, 60), ...headers.slice(2).map(() => '')]);
+      continue;
+    }
+    const m = r.median;
+    rows.push([
+      r.label, fmt.int(m.msgPerSec), fmt.num(m.eventsPerSec, 0), fmt.num(m.cpuUsPerMsg, 2), fmt.num(m.redisUsPerMsg, 3),
+      fmt.pct(m.pubCpuPct), fmt.pct(m.subCpuPct), fmt.pct(m.redisCpuPct), fmt.pct(m.genCpuPct), fmt.pct(m.irqPct), fmt.pct(m.otherOnServerCorePct),
+      fmt.ratio(base ? m.msgPerSec / base.msgPerSec : null), fmt.ratio(base ? m.cpuUsPerMsg / base.cpuUsPerMsg : null),
+    ]);
+    const range = (key, f) => {
+      const v = r.trials.map((t) => t[key]).filter((x) => typeof x === 'number');
+      return v.length > 1 ? `${f(Math.min(...v))}-${f(Math.max(...v))}` : f(v[0] ?? null);
+    };
+    const skipped = r.trials.reduce((n, t) => n + (t.skipped ?? 0), 0);
+    spread.push(
+      `${r.label}: ${r.trials.length} trial(s), delivered/s ${range('msgPerSec', fmt.int)}, CPU us/msg ${range('cpuUsPerMsg', (x) => fmt.num(x, 2))}` +
+        `, subscriber process's share of deliveries ${range('subscriberShare', (x) => fmt.num(x * 100, 1))}%` +
+        (skipped > 0 ? `, ${skipped} events skipped (window full at their time)` : ''),
+    );
+  }
+  const window = Object.values(s.results).find((r) => r.median)?.median?.window;
+  const rate = Object.values(s.results).find((r) => r.median)?.median?.rate;
+  const pacing = rate > 0 ? `fixed rate ${rate} events/s (at most ${window} outstanding)` : `saturated, at most ${window} events outstanding`;
+  const note = `CPU us/msg: both server processes per delivered event; Redis us/msg: redis-server's own. Pacing: ${pacing}.`;
+  return {
+    text: `${table(headers, rows, align)}\n${note}\n${spread.map((x) => `  ${x}`).join('\n')}`,
+    md: `${mdTable(headers, rows)}\n\n${note}\n\n${spread.map((x) => `- ${x}`).join('\n')}`,
+  };
+}
+
 /** The targets of issue #7, checked on the medians of this run. */
 function targets(results) {
   const get = (id, name) => results.find((s) => s.id === id)?.results?.[name]?.median ?? null;
   const out = [];
-  const speed = (id, against, factor, text, who = 'hatchway') => {
+  const speed = (id, against, factor, text, who = 'hatchway', { both = false } = {}) => {
     const h = get(id, who);
     const b = get(id, against);
     if (!h || !b) return;
     const thr = h.msgPerSec / b.msgPerSec;
     const cpu = h.cpuUsPerMsg / b.cpuUsPerMsg;
-    // Judged on server CPU per message, the figure other processes on the machine disturb least.
-    out.push({ text, throughput: thr, cpu, met: cpu <= 1 / factor });
+    // Judged on server CPU per message, the figure other processes on the machine disturb least
+    // (`both`: on throughput as well, where the target names both).
+    out.push({ text, throughput: thr, cpu, met: cpu <= 1 / factor && (!both || thr >= factor) });
   };
   speed('echo-64-c1000x4', 'ws', 2, '64 B, 1,000 conns pipelined: >= 2x ws (CPU/msg <= 0.5x)');
   speed('echo-64-c100', 'ws', 1.2, '64 B, 100 conns: >= 1.2x ws (CPU/msg <= 0.83x)');
@@ -609,6 +790,17 @@ function targets(results) {
   hub('hub-bcast-1k', 'hatchway', 1, 'Hub broadcast, 1,000 WebSockets: CPU/msg <= hatchway\'s own send() loop (1x)', 'hatchway-hub');
   const sseHub = get('sse-1k', 'hatchway-hub') ? 'sse-1k' : 'hub-sse-1k';
   hub(sseHub, 'hatchway-channel', 1, 'SSE fan-out (Hub): not slower than Channel (CPU/event <= 1x)', 'hatchway-hub');
+  // The Redis broker's: throughput and CPU per delivered event over both processes, saturated.
+  const redis = (...a) => {
+    const n = out.length;
+    speed(...a);
+    for (const g of out.slice(n)) g.group = 'the Redis broker';
+  };
+  redis(
+    'redis-fanout-2p', 'socket.io', 2,
+    'Redis fan-out, 2 processes, 1,000 WebSockets: >= 2x socket.io + redis-adapter delivered/s and CPU/delivered <= 0.5x', 'hatchway-hub',
+    { both: true },
+  );
   return out;
 }
 
@@ -642,27 +834,32 @@ async function main() {
   const hatchwayDir = buildHatchway();
 
   let scenarios;
-  if (mode === 'smoke') scenarios = [SMOKE_SCENARIO];
-  else if (typeof flags.only === 'string') {
+  const picked = () => {
     const all = [...SCENARIOS, ...EXTRA_SCENARIOS];
-    scenarios = flags.only.split(',').map((id) => {
+    return flags.only.split(',').map((id) => {
       const s = all.find((x) => x.id === id);
       if (!s) throw new Error(`unknown scenario ${id} (see --list)`);
       return s;
     });
-  } else if (mode === 'profile') scenarios = SCENARIOS.filter((s) => s.id === 'echo-64-c1000x4' || s.id === 'bin-16k-c10');
+  };
+  // --smoke --only=ID: those scenarios' code paths, on at most 20 connections.
+  const smokeSized = (s) => (s.conns > 20 ? { ...s, conns: 20, title: `${s.title} [smoke: 20 connections]` } : s);
+  if (mode === 'smoke') scenarios = typeof flags.only === 'string' ? picked().map(smokeSized) : [SMOKE_SCENARIO];
+  else if (typeof flags.only === 'string') scenarios = picked();
+  else if (mode === 'profile') scenarios = SCENARIOS.filter((s) => s.id === 'echo-64-c1000x4' || s.id === 'bin-16k-c10');
   else scenarios = SCENARIOS;
 
   const wanted = typeof flags.servers === 'string' ? flags.servers.split(',') : null;
   const namesOf = (set) => {
     let names = Object.keys(SERVER_SETS[set]);
-    if (mode === 'smoke') names = ['hatchway', 'ws'];
+    if (mode === 'smoke' && set === 'ws') names = ['hatchway', 'ws'];
     if (wanted) names = names.filter((n) => wanted.includes(n));
     names.push(...Object.keys(variantDirs));
     return names;
   };
-  // A variant is another hatchway build run as one more server: in the SSE set as a Channel.
-  const VARIANT_IMPL = { ws: 'hatchway', sse: 'sse-hatchway-channel', deflate: 'hatchway-deflate' };
+  // A variant is another hatchway build run as one more server: in the SSE set as a Channel, in the
+  // Redis fan-out as a Hub on redisBroker (another broker build beside this one).
+  const VARIANT_IMPL = { ws: 'hatchway', sse: 'sse-hatchway-channel', deflate: 'hatchway-deflate', redis: 'hatchway-hub-redis' };
   const variantDirs = {};
   for (const v of flags.variant ?? []) {
     const [name, dir] = v.split('=');
@@ -688,6 +885,9 @@ async function main() {
 
   // Features still being written show as pending rows rather than errors.
   const exported = hatchwayExports(hatchwayDir);
+  // The Redis fan-out needs a redis-server (Debian's package: /usr/bin/redis-server, or $REDIS_SERVER).
+  const redisVersion = scenarios.some((x) => x.kind === 'redis-fanout') ? redisServerVersion(spawnSync) : null;
+  const tempDirs = [];
 
   const machine = {
     node: process.version, cpus, model: os.cpus()[0]?.model ?? '', kernel: os.release(), pinning,
@@ -702,6 +902,10 @@ async function main() {
   const profiles = [];
   for (const scenario of scenarios) {
     const s = { ...scenario, results: {} };
+    if (scenario.kind === 'redis-fanout') {
+      const overrides = ['fanout-window', 'fanout-rate'].filter((k) => flags[k] !== undefined).map((k) => `--${k}=${flags[k]}`);
+      if (overrides.length > 0) s.title = `${s.title} [${overrides.join(' ')}]`;
+    }
     results.push(s);
     const set = scenario.set ?? 'ws';
     const names = namesOf(set).filter((n) => (n !== 'ws+bufferutil' || hasBufferutil) && (!scenario.servers || scenario.servers.includes(n) || n in variantDirs));
@@ -715,13 +919,27 @@ async function main() {
     for (const name of names) {
       const spec = specOf(set, name);
       s.results[name] = { label: spec.label, trials: [] };
+      const missing = [spec.module, ...(spec.modules ?? [])].filter((m) => m && !installed(m));
       if (spec.requires && !exported.includes(spec.requires)) s.results[name].pending = `pending: no ${spec.requires} export yet`;
-      else if (spec.module && !installed(spec.module)) s.results[name].pending = `pending: ${spec.module} is not installed (npm install)`;
+      else if (spec.file && !fs.existsSync(path.join(spec.hatchwayDir ?? hatchwayDir, spec.file))) s.results[name].pending = `pending: no ${spec.file} in the build yet`;
+      else if (missing.length > 0) s.results[name].pending = `pending: ${missing.join(', ')} not installed (npm install)`;
+      else if (scenario.kind === 'redis-fanout' && redisVersion === null) s.results[name].pending = 'pending: no redis-server (apt-get install redis-server, or REDIS_SERVER=...)';
       else if (mode !== 'profile' || profiled.includes(name)) runnable.push(name);
     }
     if (mode === 'profile') for (const name of names) if (!profiled.includes(name)) delete s.results[name];
     const r = mode === 'profile' ? 1 : scenario.kind === 'idle' ? Math.min(reps, preset.idleReps) : reps;
     process.stdout.write(`\n== ${scenario.title} `);
+    // The Redis fan-out's redis-server: one for the scenario (emptied before each trial), on the servers' core.
+    if (scenario.kind === 'redis-fanout' && runnable.length > 0) {
+      try {
+        ctx.redis = await startRedisServer({ wrap: (command, args) => pinned(0, command, args), track });
+        tempDirs.push(ctx.redis.dir);
+        s.redisServer = redisVersion;
+      } catch (error) {
+        for (const name of runnable) s.results[name].error = error.message.split('\n')[0];
+        runnable.length = 0;
+      }
+    }
     for (let rep = 0; rep < r; rep++) {
       // A B C, B C A, ...: every server in every position, each rep interleaved.
       const order = runnable.slice(rep % runnable.length).concat(runnable.slice(0, rep % runnable.length));
@@ -731,6 +949,14 @@ async function main() {
           let trial;
           const fanOut = scenario.kind === 'sse' || scenario.kind === 'bcast';
           if (scenario.kind === 'idle') trial = await idleTrial(ctx, scenario, spec);
+          else if (scenario.kind === 'redis-fanout' && mode === 'profile') {
+            // Both processes profiled: the publisher's and the subscriber's profile each.
+            const dir = path.join(outDir, 'profiles', `${scenario.id}-${name}`);
+            fs.rmSync(dir, { recursive: true, force: true });
+            const extra = typeof flags['node-flags'] === 'string' ? flags['node-flags'].split(' ').filter(Boolean) : [];
+            trial = await redisFanOutTrial(ctx, scenario, spec, { profileDir: dir, nodeFlags: extra });
+            for (const role of ['publisher', 'subscriber']) profiles.push({ scenario, dir: path.join(dir, role), label: `${spec.label} (${role})` });
+          } else if (scenario.kind === 'redis-fanout') trial = await redisFanOutTrial(ctx, scenario, spec);
           else if (mode === 'profile') {
             const dir = path.join(outDir, 'profiles', name === 'hatchway' ? scenario.id : `${scenario.id}-${name}`);
             fs.rmSync(dir, { recursive: true, force: true });
@@ -749,6 +975,10 @@ async function main() {
           if (mode === 'smoke') console.error(`\n${name}: ${error.message}`);
         }
       }
+    }
+    if (ctx.redis) {
+      await ctx.redis.stop();
+      ctx.redis = null;
     }
     process.stdout.write('\n');
     for (const [name, res] of Object.entries(s.results)) {
@@ -788,7 +1018,7 @@ async function main() {
   const date = new Date().toISOString();
   const report = {
     date, mode, seconds, machine, reps, warmupMs, durationMs, notes, hatchwayBuild: path.relative(ROOT, hatchwayDir),
-    scenarios: results.map((s) => ({ ...s })), targets: goals, children: spawnedPids,
+    scenarios: results.map((s) => ({ ...s })), targets: goals, children: spawnedPids, tempDirs,
   };
   const stamp = date.replace(/[:.]/g, '-');
   const jsonFile = path.join(outDir, `bench-${mode}-${stamp}.json`);

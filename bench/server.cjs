@@ -26,6 +26,23 @@
  * SSE fan-out through the Hub: sse-hatchway-hub (hub.subscribe(new EventSource(req, res), 'room'),
  * hub.publish('room', text) per round).
  *
+ * Fan-out across processes through Redis (--redis-url URL --role publisher|subscriber
+ * --fanout-window W [--fanout-rate R]): every WebSocket that connects is put on one topic / room, in
+ * every process; the publisher process publishes 64 B events, the subscriber process only delivers.
+ *   hatchway-hub-redis  new Hub({ broker: redisBroker({ client: createClient({ url }) }) }) (node-redis),
+ *                       hub.subscribe(ws, 'room') on upgrade (any path), hub.publish('room', text)
+ *   socket.io-redis     socket.io's Server with createAdapter(pub, sub) of @socket.io/redis-adapter
+ *                       (node-redis clients), socket.join('room'), io.to('room').emit('m', text)
+ * Both processes count the events their library handed to its sockets (hatchway: one more listener
+ * on the broker's topic, beside the Hub's; socket.io: around the base Adapter's local broadcast,
+ * which the Redis adapter calls for its own emits and for those it receives) and remember the
+ * highest sequence number. The subscriber prints "SEQ <n>" (at most once per event-loop turn), which
+ * the runner relays to the publisher's stdin as "remote <n>". The publisher starts on "start" and
+ * publishes one event per event-loop turn while fewer than W events are published but not yet
+ * delivered by both processes; with --fanout-rate R it instead publishes at R events per second (on
+ * a timer; an event whose turn comes while W are outstanding is skipped and counted); "stop" ends
+ * that. "stats" prints "STATS <json>".
+ *
  * Listens on 127.0.0.1 only and prints "LISTENING <port> <json info>". Commands on stdin, one
  * per line: "mem" prints "MEM <json>" after full garbage collections; "quit" exits. The
  * process exits when stdin closes (so it never outlives the runner), on SIGTERM/SIGINT, and
@@ -139,9 +156,168 @@ function makeUpgradeHandler() {
         if (head.length > 0) socket.write(head);
         socket.on('data', (chunk) => socket.write(chunk));
       };
+    case 'hatchway-hub-redis':
+    case 'socket.io-redis':
+      return setupFanout();
     default:
       return (_req, socket) => socket.destroy();
   }
+}
+
+// --- fan-out across processes through Redis ----------------------------------------------------
+
+const FANOUT_TOPIC = 'room';
+const fanout = {
+  role: args.role ?? 'subscriber',
+  window: Math.max(1, Number(args['fanout-window'] ?? 16)),
+  rate: Number(args['fanout-rate'] ?? 0),
+  running: false,
+  published: 0,
+  skipped: 0,
+  /** Events this process handed to its sockets, and the highest sequence number among them. */
+  delivered: 0,
+  localSeq: 0,
+  /** The other process's highest delivered sequence number (relayed by the runner). */
+  remoteSeq: 0,
+  publish: null,
+  pumpScheduled: false,
+  reportScheduled: false,
+  reportedSeq: 0,
+};
+
+/** The sequence number of one of our event texts, `{"seq":N,"pad":"..."}`. */
+function seqOf(text) {
+  return typeof text === 'string' && text.startsWith('{"seq":') ? Number(text.slice(7, text.indexOf(',', 7))) : 0;
+}
+
+/** One event handed to this process's sockets (called once per event, not per socket). */
+function fanoutDelivered(text) {
+  fanout.delivered++;
+  const seq = seqOf(text);
+  if (seq > fanout.localSeq) fanout.localSeq = seq;
+  if (fanout.role === 'publisher') fanoutPumpSoon();
+  else if (!fanout.reportScheduled) {
+    fanout.reportScheduled = true;
+    setImmediate(fanoutReport);
+  }
+}
+
+function fanoutReport() {
+  fanout.reportScheduled = false;
+  if (fanout.localSeq === fanout.reportedSeq) return;
+  fanout.reportedSeq = fanout.localSeq;
+  process.stdout.write(`SEQ ${fanout.localSeq}\n`);
+}
+
+/** Events published that one of the two processes has not yet handed to its sockets. */
+function fanoutOutstanding() {
+  return fanout.published - Math.min(fanout.localSeq, fanout.remoteSeq);
+}
+
+function fanoutPublishOne() {
+  fanout.published++;
+  fanout.publish(`{"seq":${fanout.published},"pad":"${PAD}"}`);
+}
+
+function fanoutPumpSoon() {
+  if (fanout.pumpScheduled || !fanout.running || fanout.rate > 0) return;
+  fanout.pumpScheduled = true;
+  setImmediate(fanoutPump);
+}
+
+/** Saturation: one event per event-loop turn while fewer than `window` are outstanding. */
+function fanoutPump() {
+  fanout.pumpScheduled = false;
+  if (!fanout.running || fanoutOutstanding() >= fanout.window) return;
+  fanoutPublishOne();
+  fanoutPumpSoon();
+}
+
+/** A fixed offered rate: event k is due at start + k / rate. */
+function fanoutStartRate() {
+  const interval = 1000 / fanout.rate;
+  const t0 = performance.now();
+  let k = 0;
+  const tick = () => {
+    if (!fanout.running) return;
+    if (fanoutOutstanding() < fanout.window) fanoutPublishOne();
+    else fanout.skipped++;
+    k++;
+    setTimeout(tick, Math.max(0, t0 + k * interval - performance.now()));
+  };
+  tick();
+}
+
+function fanoutCommand(line) {
+  if (line === 'start' && fanout.role === 'publisher' && !fanout.running) {
+    fanout.running = true;
+    if (fanout.rate > 0) fanoutStartRate();
+    else fanoutPumpSoon();
+  } else if (line === 'stop') {
+    fanout.running = false;
+  } else if (line.startsWith('remote ')) {
+    const seq = Number(line.slice(7));
+    if (seq > fanout.remoteSeq) fanout.remoteSeq = seq;
+    fanoutPumpSoon();
+  } else if (line === 'stats') {
+    const { role, window, rate, published, skipped, delivered, localSeq, remoteSeq } = fanout;
+    process.stdout.write(`STATS ${JSON.stringify({ role, window, rate, published, skipped, delivered, localSeq, remoteSeq, live })}\n`);
+  }
+}
+
+/** Connects to Redis and sets the library up; resolves with the upgrade handler once events can flow. */
+async function setupFanout() {
+  const url = args['redis-url'];
+  if (!url) throw new Error('--redis-url is required');
+  const { createClient } = require('redis');
+  info.role = fanout.role;
+  info.redisClient = `redis ${require('redis/package.json').version}`;
+  if (impl === 'hatchway-hub-redis') {
+    const hw = require(hatchwayModule());
+    const { redisBroker } = require(hatchwayModule('redis'));
+    const client = createClient({ url });
+    client.on('error', noop);
+    await client.connect();
+    const broker = redisBroker({ client });
+    const hub = new hw.Hub({ broker });
+    // The counter, on the broker's topic beside the Hub's own listener (the same Redis subscription):
+    // subscribed before listening, so the topic is followed before the first client comes.
+    await broker.subscribe(FANOUT_TOPIC, (events) => {
+      for (const event of events) fanoutDelivered(event.data);
+    });
+    fanout.publish = (text) => {
+      hub.publish(FANOUT_TOPIC, text).catch(noop);
+    };
+    return (req, socket, head) => {
+      const ws = new hw.WebSocket(req, socket, head, null);
+      ws.on('error', noop);
+      hub.subscribe(ws, FANOUT_TOPIC).catch(noop);
+    };
+  }
+  const { Server } = require('socket.io');
+  const { createAdapter, RedisAdapter } = require('@socket.io/redis-adapter');
+  info.bufferutil = bufferutilInUse();
+  info.socketIo = require('socket.io/package.json').version;
+  info.redisAdapter = require('@socket.io/redis-adapter/package.json').version;
+  const pub = createClient({ url });
+  const sub = pub.duplicate();
+  pub.on('error', noop);
+  sub.on('error', noop);
+  await Promise.all([pub.connect(), sub.connect()]);
+  // The local broadcast every room emit ends in, on this process (the Redis adapter's own emit and
+  // the ones it receives from Redis both call it): counted once per event.
+  const base = Object.getPrototypeOf(RedisAdapter.prototype);
+  const localBroadcast = base.broadcast;
+  base.broadcast = function broadcast(packet, opts) {
+    localBroadcast.call(this, packet, opts);
+    const data = packet.data;
+    if (Array.isArray(data) && data[0] === 'm') fanoutDelivered(data[1]);
+  };
+  const io = new Server(server, { serveClient: false, adapter: createAdapter(pub, sub) });
+  fanout.publish = (text) => io.to(FANOUT_TOPIC).emit('m', text);
+  io.on('connection', (socket) => socket.join(FANOUT_TOPIC));
+  // engine.io answers its own upgrades.
+  return noop;
 }
 
 // --- WebSocket broadcast ---------------------------------------------------------------------
@@ -292,9 +468,9 @@ function onRequest(req, res) {
 
 // --- process control -----------------------------------------------------------------------
 
-function hatchwayModule() {
+function hatchwayModule(entry = 'index') {
   const dir = args.hatchway ?? path.join(__dirname, '..', 'dist', 'cjs');
-  return path.resolve(dir, 'adapters', 'index.js');
+  return path.resolve(dir, 'adapters', `${entry}.js`);
 }
 
 function bufferutilInUse() {
@@ -335,6 +511,7 @@ process.stdin.on('data', (text) => {
     input = input.slice(nl + 1);
     if (line === 'mem') memory().then((m) => process.stdout.write(`MEM ${JSON.stringify(m)}\n`));
     else if (line === 'quit') quit(0);
+    else fanoutCommand(line);
   }
 });
 process.stdin.on('end', () => quit(0));
@@ -345,12 +522,23 @@ setTimeout(() => {
   quit(3);
 }, maxSeconds * 1000).unref();
 
-// Made here, once every declaration above is in place (the broadcast state is set by the impls).
-server.on('upgrade', makeUpgradeHandler());
-server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
-  info.port = server.address().port;
-  process.stdout.write(`LISTENING ${info.port} ${JSON.stringify(info)}\n`);
-});
+// Made here, once every declaration above is in place (the broadcast state is set by the impls);
+// the Redis impls connect first (their handler comes as a promise).
+Promise.resolve()
+  .then(makeUpgradeHandler)
+  .then(
+    (onUpgrade) => {
+      server.on('upgrade', onUpgrade);
+      server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => {
+        info.port = server.address().port;
+        process.stdout.write(`LISTENING ${info.port} ${JSON.stringify(info)}\n`);
+      });
+    },
+    (error) => {
+      process.stderr.write(`bench server: ${error.stack ?? error}\n`);
+      quit(1);
+    },
+  );
 
 function parseArgs(argv) {
   const out = {};
