@@ -10,7 +10,8 @@ import type { ExtensionMessage, ExtensionSession } from './extension-plugin.js';
 export type Delivery = (error: Error | null, message: ExtensionMessage | null) => void;
 
 class Direction {
-  private readonly queue: Array<[ExtensionMessage, Delivery]> = [];
+  /** Messages to run through the cells; one with no cells to run (`null`) is passed on as it is, in its turn. */
+  private readonly queue: Array<[ExtensionMessage | null, Delivery]> = [];
   private busy = false;
   private failed = false;
   onIdle: (() => void) | null = null;
@@ -21,7 +22,7 @@ class Direction {
     return !this.busy && this.queue.length === 0;
   }
 
-  push(message: ExtensionMessage, delivery: Delivery): void {
+  push(message: ExtensionMessage | null, delivery: Delivery): void {
     if (this.failed) return;
     this.queue.push([message, delivery]);
     if (!this.busy) this.next();
@@ -35,6 +36,10 @@ class Direction {
       return;
     }
     this.busy = true;
+    if (entry[0] === null) {
+      entry[1](null, null);
+      return this.next();
+    }
     this.run(entry[0], 0, entry[1]);
   }
 
@@ -80,6 +85,11 @@ export class MessagePipeline {
 
   processOutgoing(message: ExtensionMessage, delivery: Delivery): void {
     this.outgoing.push(message, delivery);
+  }
+
+  /** `delivery` runs once the outgoing messages before it are through: for a frame already made (shared compression). */
+  passOutgoing(delivery: Delivery): void {
+    this.outgoing.push(null, delivery);
   }
 
   processIncoming(message: ExtensionMessage, delivery: Delivery): void {

@@ -15,6 +15,7 @@ import type {
   MessageCallback,
   ServerExtensionSession,
 } from './extension-plugin.js';
+import { shareCompression } from './shared-compression.js';
 import { setZlibConcurrency } from './zlib-limiter.js';
 
 export interface PermessageDeflateOptions {
@@ -79,8 +80,13 @@ function serverSession(offers: ExtensionParams[], options: PermessageDeflateOpti
       clientBits = Math.min(typeof offeredClientBits === 'number' ? offeredClientBits : 15, options.clientMaxWindowBits ?? 15);
       response.client_max_window_bits = clientBits;
     }
-    const codec = new DeflateCodec(codecOptions(options, context, serverBits, clientBits, serverNoContext, clientNoContext));
-    return { ...sessionCore(codec, options), generateResponse: () => response as ExtensionParams };
+    const settings = codecOptions(options, context, serverBits, clientBits, serverNoContext, clientNoContext);
+    const session = { ...sessionCore(new DeflateCodec(settings), options), generateResponse: () => response as ExtensionParams };
+    if (serverNoContext) {
+      const { level, memLevel, strategy } = settings;
+      shareCompression(session, { windowBits: serverBits, level, memLevel, strategy, threshold: options.threshold ?? 1024 });
+    }
+    return session;
   }
   return null;
 }

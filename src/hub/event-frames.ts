@@ -4,7 +4,8 @@
  * written the same bytes), the frame of its JSON envelope (for subscribers that asked for ids), and
  * its `text/event-stream` block (WHATWG HTML §9.2.6). Each is made on first use.
  */
-import { Opcode, frameHeaderLength, writeFrameHeader } from '../ws-frame-parser/index.js';
+import { Opcode, RSV1, frameHeaderLength, writeFrameHeader } from '../ws-frame-parser/index.js';
+import type { SharedCompressor } from '../extensions/shared-compression.js';
 import { formatEvent } from '../event-source/event-format.js';
 import type { HubEvent } from './broker.js';
 
@@ -30,6 +31,8 @@ export class EventFrames {
   private envelopeJson: string | null = null;
   private envelope: Buffer | null = null;
   private stream: Buffer | null = null;
+  /** Compressed frames, per shared compressor: [data frame, envelope frame]. */
+  private deflated: Map<SharedCompressor, [Buffer | null, Buffer | null]> | null = null;
 
   constructor(readonly event: HubEvent) {}
 
@@ -49,6 +52,26 @@ export class EventFrames {
     return (this.envelope ??= frame(Opcode.TEXT, Buffer.from(this.envelopeText)));
   }
 
+  /**
+   * The data (or envelope) frame compressed by `compressor`, for every permessage-deflate session
+   * that shares it: compressed once (RSV1 set, RFC 7692 §6), or the plain frame when it is too short to compress.
+   */
+  deflatedFrame(compressor: SharedCompressor, envelope: boolean): Buffer {
+    this.deflated ??= new Map();
+    let frames = this.deflated.get(compressor);
+    if (frames === undefined) this.deflated.set(compressor, (frames = [null, null]));
+    const index = envelope ? 1 : 0;
+    const made = frames[index];
+    if (made !== null) return made;
+    const data = this.event.data;
+    const text = envelope || typeof data === 'string';
+    const payload = envelope ? Buffer.from(this.envelopeText) : typeof data === 'string' ? Buffer.from(data) : data;
+    const compressed = compressor.compress(payload);
+    const out = compressed === null ? (envelope ? this.envelopeFrame : this.dataFrame) : frame(text ? Opcode.TEXT : Opcode.BINARY, compressed, RSV1);
+    frames[index] = out;
+    return out;
+  }
+
   /** The event as an event-stream block, with its id (so a reconnect resumes after it). */
   get streamBlock(): Buffer {
     const { data, event, id, retry } = this.event;
@@ -57,10 +80,10 @@ export class EventFrames {
   }
 }
 
-function frame(opcode: number, payload: Buffer): Buffer {
+function frame(opcode: number, payload: Buffer, rsv = 0): Buffer {
   const headerLength = frameHeaderLength(payload.length, false);
   const out = Buffer.allocUnsafe(headerLength + payload.length);
-  writeFrameHeader(out, 0, { opcode, fin: true, rsv: 0 }, payload.length, null);
+  writeFrameHeader(out, 0, { opcode, fin: true, rsv }, payload.length, null);
   payload.copy(out, headerLength);
   return out;
 }

@@ -1,8 +1,9 @@
 /**
  * One subscriber on one topic. It writes each event the way that subscriber takes it: the frame
- * made once for all on an open server WebSocket without extensions, its own `send()` on a client
- * (whose frames are masked one by one) or on a socket whose messages go through an extension, the
- * block made once on an event stream. A slow subscriber is bounded by its session's `maxBuffered`,
+ * made once for all on an open server WebSocket without extensions, the frame compressed once for
+ * all on one whose only extension is permessage-deflate without server context takeover, its own
+ * `send()` on a client (whose frames are masked one by one) or on a socket whose messages go
+ * through other extensions, the block made once on an event stream. A slow subscriber is bounded by its session's `maxBuffered`,
  * which drops it, and never holds back the others. While the events a returning subscriber missed
  * are being read, live events wait behind them.
  */
@@ -83,12 +84,14 @@ export class Subscription {
       writeFrame(subscriber as EventSource, block, block.length);
       return;
     }
-    if (connection.takesPrepared && connection.readyState === ReadyState.OPEN) {
-      connection.sendPrepared(this.envelope ? frames.envelopeFrame : frames.dataFrame);
-    } else {
-      // Before open the send is queued, and goes out first once the socket opens.
-      (subscriber as WebSocketSession).send(this.envelope ? frames.envelopeText : frames.event.data);
+    if (connection.readyState === ReadyState.OPEN) {
+      if (connection.takesPrepared) return void connection.sendPrepared(this.envelope ? frames.envelopeFrame : frames.dataFrame);
+      // permessage-deflate without context takeover: one compression for every session alike.
+      const compressor = connection.sharedCompressor;
+      if (compressor !== null) return void connection.sendPrepared(frames.deflatedFrame(compressor, this.envelope));
     }
+    // Before open the send is queued, and goes out first once the socket opens.
+    (subscriber as WebSocketSession).send(this.envelope ? frames.envelopeText : frames.event.data);
   }
 
   /** Tells the subscriber that events before `latest` are gone (an event stream resumes from `latest`). */

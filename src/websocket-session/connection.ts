@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { CloseCode, FrameParser, Opcode, type FrameFailure, type FrameSink } from '../ws-frame-parser/index.js';
 import { ConnectionError, ErrorCode, ProtocolError } from '../errors.js';
 import type { NegotiatedExtensions } from '../extensions/negotiation.js';
+import type { SharedCompressor } from '../extensions/shared-compression.js';
 import { CloseEvent, ErrorEvent, WebSocketEvent } from './events.js';
 import { Keepalive, type KeepaliveTarget } from './keepalive.js';
 import { toBuffer, type Payload, type SendData } from './send-data.js';
@@ -60,14 +61,8 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     const s = bindSocket(socket, this);
     this.socket = s;
     this.outbox.attach(s);
-    this.parser = new FrameParser(this, {
-      role: this.role,
-      allowedRsv: this.extensionRsv,
-      maxLength: this.options.maxLength,
-      maxFragments: this.options.maxFragments,
-      allocate: Buffer.allocUnsafe,
-      isUtf8,
-    });
+    const { maxLength, maxFragments } = this.options;
+    this.parser = new FrameParser(this, { role: this.role, allowedRsv: this.extensionRsv, maxLength, maxFragments, allocate: Buffer.allocUnsafe, isUtf8 });
   }
 
   /** The handshake agreed on these extensions; call before `attach`. */
@@ -125,10 +120,16 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     return this.role === 'server' && this.pipeline === null;
   }
 
+  /** A server's compressor that many sessions share (frames made once, compressed once), or null. */
+  get sharedCompressor(): SharedCompressor | null {
+    return this.role === 'server' ? (this.pipeline?.sharedCompressor ?? null) : null;
+  }
+
   /** A whole frame made once for many sessions (a published event): `send()`'s checks, then its bytes as they are. */
   sendPrepared(frame: Buffer): boolean {
     if (this.readyState !== ReadyState.OPEN || !admits(this, frame)) return false;
-    this.outbox.prepared(frame);
+    if (this.pipeline === null) this.outbox.prepared(frame);
+    else this.pipeline.sendPrepared(frame);
     return this.outbox.hasRoom();
   }
 

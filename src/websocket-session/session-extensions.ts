@@ -7,6 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { CloseCode, FailureCode, Opcode, RSV1, RSV2, RSV3, failure, type FrameFailure } from '../ws-frame-parser/index.js';
 import { MessagePipeline } from '../extensions/message-pipeline.js';
+import { sharedCompressorOf, type SharedCompressor } from '../extensions/shared-compression.js';
 import type { ExtensionMessage, ExtensionSession } from '../extensions/extension-plugin.js';
 import type { Payload } from './send-data.js';
 import { ReadyState } from './ready-state.js';
@@ -15,8 +16,8 @@ import { ReadHold } from './read-holds.js';
 /** What the extensions need of their session (implemented by `WebSocketSession`). */
 export interface ExtensionHost {
   readonly readyState: ReadyState;
-  /** Bytes sent and still inside the pipeline: the session counts them as buffered. */
-  readonly outbox: { pipelineBytes: number };
+  /** Bytes sent and still inside the pipeline: the session counts them as buffered. `prepared()` writes a frame as it is. */
+  readonly outbox: { pipelineBytes: number; prepared(frame: Buffer): void };
   sendFrame(opcode: number, data: Buffer, rsv: number): void;
   deliver(bytes: Buffer, isText: boolean): void;
   fail(error: Error, closeCode: number): void;
@@ -40,11 +41,25 @@ export class SessionExtensions {
   /** The peer's close frame, held until the messages that came before it are delivered. */
   private heldClose: [number, Uint8Array] | null = null;
 
+  /** One compression for many sessions alike (a published event), when the only extension allows it. */
+  readonly sharedCompressor: SharedCompressor | null;
+
   constructor(
     sessions: readonly ExtensionSession[],
     private readonly host: ExtensionHost,
   ) {
     this.pipeline = new MessagePipeline(sessions);
+    this.sharedCompressor = sharedCompressorOf(sessions);
+  }
+
+  /** A frame made for many sessions (compressed by `sharedCompressor`), written in its turn behind the messages sent before it. */
+  sendPrepared(frame: Buffer): void {
+    const host = this.host;
+    host.outbox.pipelineBytes += frame.length;
+    this.pipeline.passOutgoing(() => {
+      host.outbox.pipelineBytes -= frame.length;
+      if (host.readyState !== ReadyState.CLOSED) host.outbox.prepared(frame);
+    });
   }
 
   send(payload: Payload): void {
