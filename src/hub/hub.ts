@@ -64,10 +64,10 @@ export class Hub {
 
   constructor(options: HubOptions = {}) {
     const { broker, resetEvent, ...memory } = options;
-    for (const name of ['history', 'historyBytes'] as const) {
+    for (const name of ['history', 'historyBytes', 'topicTtl'] as const) {
       const value = memory[name];
-      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-        throw new ArgumentError(`option ${name} must be an integer >= 0`, 'ERR_INVALID_OPTION');
+      if (value !== undefined && !(name === 'topicTtl' ? Number.isFinite(value) && value >= 0 : Number.isSafeInteger(value) && value >= 0)) {
+        throw new ArgumentError(`option ${name} must be ${name === 'topicTtl' ? 'a number' : 'an integer'} >= 0`, 'ERR_INVALID_OPTION');
       }
     }
     this.broker = broker ?? new MemoryBroker(memory);

@@ -3,7 +3,10 @@
  * numbers its events '1', '2', ... (an id given by the publisher that is a larger number moves the
  * count on, so ids keep increasing), keeps its latest events for replay within a count and a byte
  * bound, and hands each event to its listeners as it is published, so the order of `publish()`
- * calls is the order every subscriber sees.
+ * calls is the order every subscriber sees. A topic nobody listens to or publishes on for
+ * `topicTtl` seconds is forgotten, so that topics made and left (one per user, per game) do not
+ * pile up; a topic made after that counts on from above every forgotten one, so that an id from
+ * before is never taken for one of its own (its subscriber is reset).
  */
 import { EventHistory } from '../event-source/history.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryResult, HubEvent } from './broker.js';
@@ -13,10 +16,14 @@ export interface MemoryBrokerOptions {
   history?: number;
   /** Bytes of event data kept per topic for replay. Default 1 MiB. */
   historyBytes?: number;
+  /** Seconds a topic with no listener and no publish is kept, with its history; 0: for ever. Default 3600. */
+  topicTtl?: number;
 }
 
 interface Topic {
   counter: number;
+  /** When it last had a publish or lost its last listener (ms, monotonic clock). */
+  idleSince: number;
   latest: string;
   readonly kept: EventHistory<HubEvent>;
   readonly listeners: Set<BrokerListener>;
@@ -32,10 +39,15 @@ export class MemoryBroker implements Broker {
   private readonly topics = new Map<string, Topic>();
   private readonly keep: number;
   private readonly keepBytes: number;
+  private readonly ttlMs: number;
+  /** Where a new topic's count starts: above every id of a forgotten topic. */
+  private floor = 0;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: MemoryBrokerOptions = {}) {
     this.keep = options.history ?? 1000;
     this.keepBytes = options.historyBytes ?? 1024 * 1024;
+    this.ttlMs = (options.topicTtl ?? 3600) * 1000;
   }
 
   publish(topic: string, message: BrokerMessage): Promise<string> {
@@ -50,6 +62,7 @@ export class MemoryBroker implements Broker {
     const event: HubEvent = { ...message, topic, id };
     state.kept.push(event);
     state.latest = id;
+    state.idleSince = performance.now();
     const batch = [event];
     for (const listener of state.listeners) listener(batch);
     return id;
@@ -67,8 +80,9 @@ export class MemoryBroker implements Broker {
   unsubscribe(topic: string, listener: BrokerListener): void {
     const state = this.topics.get(topic);
     if (state === undefined) return;
-    // The topic outlives its listeners: its count (ids keep increasing) and its history.
+    // The topic outlives its listeners, for `topicTtl`: its count (ids keep increasing) and its history.
     state.listeners.delete(listener);
+    if (state.listeners.size === 0) state.idleSince = performance.now();
   }
 
   history(topic: string, since: string): HistoryResult {
@@ -81,15 +95,38 @@ export class MemoryBroker implements Broker {
 
   close(): void {
     this.topics.clear();
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
   }
 
   private topic(name: string): Topic {
     let state = this.topics.get(name);
     if (state === undefined) {
       const kept = new EventHistory<HubEvent>(this.keep, this.keepBytes, byteLengthOf);
-      state = { counter: 0, latest: '', kept, listeners: new Set() };
+      state = { counter: this.floor, idleSince: performance.now(), latest: '', kept, listeners: new Set() };
       this.topics.set(name, state);
+      this.sweepLater();
     }
     return state;
+  }
+
+  /** One timer for all topics while there are any, looking a few times per `topicTtl` (at most every minute). */
+  private sweepLater(): void {
+    if (this.sweeper !== null || this.ttlMs === 0) return;
+    this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(this.ttlMs / 4, 10), 60_000));
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const idleFrom = performance.now() - this.ttlMs;
+    for (const [name, state] of this.topics) {
+      if (state.listeners.size > 0 || state.idleSince > idleFrom) continue;
+      this.floor = Math.max(this.floor, state.counter);
+      this.topics.delete(name);
+    }
+    if (this.topics.size === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
   }
 }
