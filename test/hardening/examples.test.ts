@@ -8,9 +8,10 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 
 const EXAMPLES = path.resolve(__dirname, '../../examples');
+// The cluster example is a node:cluster primary: it serves nothing itself, and its workers run the demo's server.js.
 const SERVER_SCRIPTS = fs
   .readdirSync(EXAMPLES)
-  .filter((name) => fs.existsSync(path.join(EXAMPLES, name, 'server.js')))
+  .filter((name) => name !== 'cluster' && fs.existsSync(path.join(EXAMPLES, name, 'server.js')))
   .sort();
 
 test('there are example servers to check', () => {
