@@ -4,9 +4,10 @@
  * `Cluster`). Both are duck-typed, never imported: they are optional peers, and replies are read in
  * shapes both protocols (RESP2 and RESP3) give alike (arrays, strings, integers). Commands go on the
  * application's client; Pub/Sub on a duplicate of it, which the broker owns, because a subscribed
- * RESP2 connection can run nothing else.
+ * RESP2 connection can run nothing else. What a cluster client needs besides is in `cluster-connection.ts`.
  */
 import { HatchwayError } from '../errors.js';
+import { ioRedisClusterPublisher, isIoRedisCluster, isNodeRedisCluster, nodeRedisClusterReady, watchIoRedisSubscriber, watchNodeRedisPubSub } from './cluster-connection.js';
 
 type Listener = (...args: any[]) => void;
 
@@ -108,10 +109,17 @@ abstract class BaseConnection<C extends RedisClientLike> {
     protected readonly onError: (error: Error) => void,
     /** The broker closes this connection when it closes (its duplicate, or a client handed over to it). */
     protected readonly owned: boolean,
+    /** What the client emits once it can take commands: a node-redis cluster says 'connect' (once discovered), never 'ready'. */
+    private readonly readyEvent = 'ready',
+    /** A cluster's errors of one node's connection, which are not 'error's. */
+    nodeErrorEvent?: string,
   ) {
     // An 'error' with no listener would throw and end the process; a client's own listener stays the one that hears them.
-    if (owned || client.listenerCount('error') === 0) client.on('error', (error: Error) => onError(error));
-    client.on('ready', () => {
+    if (owned || client.listenerCount('error') === 0) {
+      client.on('error', (error: Error) => onError(error));
+      if (nodeErrorEvent !== undefined) client.on(nodeErrorEvent, (error: Error) => onError(error));
+    }
+    client.on(readyEvent, () => {
       if (this.readyOnce) this.cameBack();
       this.readyOnce = true;
     });
@@ -132,29 +140,36 @@ abstract class BaseConnection<C extends RedisClientLike> {
 
   firstReady(): Promise<void> {
     if (this.readyOnce) return Promise.resolve();
-    this.first ??= new Promise<void>((resolve) => {
-      this.client.on('ready', () => resolve());
-      void this.open();
-    });
+    this.first ??= new Promise<void>((resolve) => this.client.on(this.readyEvent, () => resolve()));
+    // Each time, not once: a cluster whose first connect() failed (no node reachable) does not try again by itself.
+    void this.open();
     return this.first;
   }
 
   onResubscribed(listener: () => void): void {
     this.resubscribed.push(listener);
   }
+
+  protected announceResubscribed(): void {
+    for (const listener of this.resubscribed) listener();
+  }
 }
 
 class NodeRedisConnection extends BaseConnection<NodeRedisClientLike> implements RedisConnection {
-  /** A cluster's sendCommand takes the key that routes it first. */
-  private readonly cluster = typeof (this.client as { getSlotMaster?: unknown }).getSlotMaster === 'function';
+  /** A cluster's sendCommand takes the key that routes it first; `watch` follows its subscriber connection. */
+  private readonly cluster: boolean;
+  private readonly watch: (() => void) | null;
 
   constructor(client: NodeRedisClientLike, onError: (error: Error) => void, owned: boolean) {
-    super(client, onError, owned);
+    const cluster = isNodeRedisCluster(client);
+    super(client, onError, owned, cluster ? 'connect' : 'ready', cluster ? 'node-error' : undefined);
+    this.cluster = cluster;
+    this.watch = cluster ? watchNodeRedisPubSub(client, () => this.announceResubscribed()) : null;
     this.noteReadyNow();
   }
 
   get ready(): boolean {
-    return this.client.isReady;
+    return this.cluster ? nodeRedisClusterReady(this.client) : this.client.isReady;
   }
 
   protected open(): Promise<unknown> | null {
@@ -162,9 +177,9 @@ class NodeRedisConnection extends BaseConnection<NodeRedisClientLike> implements
     return this.client.connect().catch((error: Error) => this.onError(error));
   }
 
-  // node-redis emits 'ready' once its subscriptions are restored.
+  // node-redis emits 'ready' once its subscriptions are restored (a cluster's subscriber connection: see `watch`).
   protected cameBack(): void {
-    for (const listener of this.resubscribed) listener();
+    this.announceResubscribed();
   }
 
   command(args: readonly string[], key: string): Promise<unknown> {
@@ -174,6 +189,7 @@ class NodeRedisConnection extends BaseConnection<NodeRedisClientLike> implements
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
     this.channels.set(channel, onMessage);
     await this.client.subscribe(channel, onMessage);
+    this.watch?.();
   }
 
   async unsubscribe(channel: string): Promise<void> {
@@ -201,8 +217,13 @@ class NodeRedisConnection extends BaseConnection<NodeRedisClientLike> implements
 }
 
 class IoRedisConnection extends BaseConnection<IoRedisClientLike> implements RedisConnection {
+  /** On a cluster, follows its subscriber connection, which the cluster's own events do not tell of. */
+  private readonly watch: ((announce: boolean) => void) | null;
+
   constructor(client: IoRedisClientLike, onError: (error: Error) => void, owned: boolean) {
-    super(client, onError, owned);
+    const cluster = isIoRedisCluster(client);
+    super(client, onError, owned, 'ready', cluster ? 'node error' : undefined);
+    this.watch = cluster ? watchIoRedisSubscriber(client, () => this.announceResubscribed()) : null;
     this.noteReadyNow();
     client.on('message', (channel: string, message: string) => this.channels.get(channel)?.(message));
   }
@@ -218,9 +239,8 @@ class IoRedisConnection extends BaseConnection<IoRedisClientLike> implements Red
 
   // ioredis emits 'ready' as it sends the resubscriptions; a PING queued behind them answers once they are done.
   protected cameBack(): void {
-    this.client.ping().then(() => {
-      for (const listener of this.resubscribed) listener();
-    }, () => {});
+    if (this.watch !== null) this.watch(true);
+    else this.client.ping().then(() => this.announceResubscribed(), () => {});
   }
 
   command(args: readonly string[]): Promise<unknown> {
@@ -230,6 +250,7 @@ class IoRedisConnection extends BaseConnection<IoRedisClientLike> implements Red
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
     this.channels.set(channel, onMessage);
     await this.client.subscribe(channel);
+    this.watch?.(false);
   }
 
   async unsubscribe(channel: string): Promise<void> {
@@ -242,7 +263,9 @@ class IoRedisConnection extends BaseConnection<IoRedisClientLike> implements Red
   }
 
   publisher(): RedisConnection {
-    return new IoRedisConnection(this.client.duplicate({ autoResendUnfulfilledCommands: false }), this.onError, true);
+    // A cluster's duplicate() takes startup nodes first, and its node connections' options apart.
+    const publisher = this.watch !== null ? ioRedisClusterPublisher(this.client) : this.client.duplicate({ autoResendUnfulfilledCommands: false });
+    return new IoRedisConnection(publisher, this.onError, true);
   }
 
   onDropped(listener: () => void): void {
