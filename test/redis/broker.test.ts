@@ -4,13 +4,12 @@
  * (bounded, and shared by subscribers that come back together), a reset when events are gone,
  * and the faults: a dropped Pub/Sub connection, Redis stopped and restarted, Redis that lost its data.
  */
-import type { BrokerListener, HubEvent } from '../../src/hub/broker.js';
 import { HatchwayError } from '../../src/index.js';
 import { redisBroker, type RedisBroker } from '../../src/redis/index.js';
 import { PUBLISH } from '../../src/redis/scripts.js';
 import { topicKeys } from '../../src/redis/topic-keys.js';
 import { RedisServer } from '../helpers/redis-server';
-import { CLIENT_KINDS, inspector, until } from './redis-clients';
+import { CLIENT_KINDS, inspector, recorder, seqOf, until } from './redis-clients';
 
 jest.setTimeout(30_000);
 
@@ -35,24 +34,6 @@ afterEach(async () => {
   await until(async () => (await redis.command('PING').catch(() => '')) === 'PONG', 'the inspector to reconnect');
   await redis.command('FLUSHALL');
 });
-
-/** A listener that records what it gets, and resets as `reset:<id>`. */
-function recorder(): { listener: BrokerListener; seen: string[]; events: HubEvent[] } {
-  const seen: string[] = [];
-  const events: HubEvent[] = [];
-  const listener: BrokerListener = (batch, lost) => {
-    if (lost !== undefined) seen.push(`reset:${lost.resetTo}`);
-    for (const event of batch) {
-      seen.push(event.id);
-      events.push(event);
-    }
-  };
-  return { listener, seen, events };
-}
-
-function seqOf(id: string): number {
-  return Number(id.slice(id.lastIndexOf(':') + 1));
-}
 
 describe.each(CLIENT_KINDS)('with $name', (kind) => {
   function broker(options: { history?: number; historyTtl?: number; reconnectMs?: number } = {}): RedisBroker {

@@ -9,13 +9,12 @@ import { createCluster } from 'redis';
 import { createCluster as createCluster5 } from 'redis5';
 import { Cluster } from 'ioredis';
 import { Cluster as Cluster5 } from 'ioredis5';
-import type { BrokerListener, HubEvent } from '../../src/hub/broker.js';
 import { HatchwayError } from '../../src/index.js';
 import { redisBroker, type RedisBroker, type RedisClientLike } from '../../src/redis/index.js';
 import { PUBLISH } from '../../src/redis/scripts.js';
 import { topicKeys } from '../../src/redis/topic-keys.js';
 import { freePorts, RedisCluster } from '../helpers/redis-cluster';
-import { inspector, until, type Inspector } from './redis-clients';
+import { inspector, recorder, seqOf, until, type Inspector } from './redis-clients';
 
 jest.setTimeout(30_000);
 
@@ -102,24 +101,6 @@ test('the topics are spread over the masters, and every key of one topic is in o
     expect(new Set(slots).size).toBe(1);
   }
 });
-
-/** A listener that records what it gets, and resets as `reset:<id>`. */
-function recorder(): { listener: BrokerListener; seen: string[]; events: HubEvent[] } {
-  const seen: string[] = [];
-  const events: HubEvent[] = [];
-  const listener: BrokerListener = (batch, lost) => {
-    if (lost !== undefined) seen.push(`reset:${lost.resetTo}`);
-    for (const event of batch) {
-      seen.push(event.id);
-      events.push(event);
-    }
-  };
-  return { listener, seen, events };
-}
-
-function seqOf(id: string): number {
-  return Number(id.slice(id.lastIndexOf(':') + 1));
-}
 
 async function scriptCalls(port: number): Promise<number> {
   const info = String(await nodes.get(port)!.command('INFO', 'commandstats'));

@@ -7,6 +7,7 @@ import { createClient } from 'redis';
 import { createClient as createClient5 } from 'redis5';
 import { Redis } from 'ioredis';
 import { Redis as Redis5 } from 'ioredis5';
+import type { BrokerListener, HubEvent } from '../../src/hub/broker.js';
 import type { RedisClientLike } from '../../src/redis/index.js';
 
 export interface ClientKind {
@@ -57,4 +58,23 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A listener that records what it gets, and resets as `reset:<id>`. */
+export function recorder(): { listener: BrokerListener; seen: string[]; events: HubEvent[] } {
+  const seen: string[] = [];
+  const events: HubEvent[] = [];
+  const listener: BrokerListener = (batch, lost) => {
+    if (lost !== undefined) seen.push(`reset:${lost.resetTo}`);
+    for (const event of batch) {
+      seen.push(event.id);
+      events.push(event);
+    }
+  };
+  return { listener, seen, events };
+}
+
+/** The sequence number of a Redis broker's id (`<epoch>:<seq>`). */
+export function seqOf(id: string): number {
+  return Number(id.slice(id.lastIndexOf(':') + 1));
 }
