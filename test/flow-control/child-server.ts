@@ -32,20 +32,21 @@ export async function startChildServer(options: Record<string, unknown> = {}): P
     child.once('exit', (code) => reject(new Error(`the flood server exited (${code}) before listening`)));
     lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
   });
+  /** One request to the child and its answer; the exit listener goes with the answer (samples are many). */
+  const ask = <T>(request: unknown): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const exited = (): void => reject(new Error('the flood server exited'));
+      child.once('exit', exited);
+      child.once('message', (message) => {
+        child.off('exit', exited);
+        resolve(message as T);
+      });
+      child.send(request as string);
+    });
   return {
     port,
-    sample: () =>
-      new Promise<ServerSample>((resolve, reject) => {
-        child.once('message', (message) => resolve(message as ServerSample));
-        child.once('exit', () => reject(new Error('the flood server exited')));
-        child.send('rss');
-      }),
-    publish: (count, size) =>
-      new Promise((resolve, reject) => {
-        child.once('message', (message) => resolve(message as { subscribers: number }));
-        child.once('exit', () => reject(new Error('the flood server exited')));
-        child.send({ publish: count, size });
-      }),
+    sample: () => ask<ServerSample>('rss'),
+    publish: (count, size) => ask<{ subscribers: number }>({ publish: count, size }),
     stop: () => {
       lines.close();
       child.kill('SIGKILL');
