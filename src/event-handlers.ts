@@ -29,6 +29,25 @@ export function setHandler(target: EventHandlers, type: string, handler: Listene
   setHandlerOf(target, type, handler);
 }
 
+/**
+ * Gives a class's prototype the `on<type>` property of each of `types` (a getter and setter over
+ * the handler table); the class declares their types in its interface.
+ */
+export function defineHandlerProperties(prototype: EventHandlers, types: readonly string[]): void {
+  for (const type of types) {
+    Object.defineProperty(prototype, `on${type}`, {
+      get(this: EventHandlers) {
+        return getHandler(this, type);
+      },
+      set(this: EventHandlers, handler: Listener | null) {
+        setHandler(this, type, handler);
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+}
+
 export class EventHandlers extends EventEmitter {
   private [kHandlers]: Map<string, Wrapped> | undefined;
 

@@ -1,6 +1,6 @@
 /**
  * HTTP CONNECT proxies for the client (RFC 9110 §9.3.6): which proxy a URL goes through (the
- * `proxy` option, else `HTTPS_PROXY`/`HTTP_PROXY` minus `NO_PROXY`), and opening the tunnel.
+ * `proxy` option, else `HTTPS_PROXY` for wss:/https:, `HTTP_PROXY` for ws:/http:, minus `NO_PROXY`), and opening the tunnel.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -10,6 +10,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { ConnectionError } from '../errors.js';
 import { basicCredentials } from '../handshake/basic-credentials.js';
 import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
+import { isSecure } from './transport.js';
 
 export interface ProxyOptions {
   /** `http://user:pass@host:port` or `https://...`; userinfo becomes `Proxy-Authorization`. */
@@ -32,7 +33,7 @@ export class ProxyError extends ConnectionError {
 /** The proxy for `target`: the option if given, else the environment; null for a direct connection. */
 export function proxyFor(target: URL, option: ProxyOptions | undefined, env: NodeJS.ProcessEnv = process.env): ProxyOptions | null {
   if (option !== undefined) return option;
-  const secure = target.protocol === 'wss:';
+  const secure = isSecure(target);
   const origin = secure ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
   if (origin === undefined || origin === '') return null;
   if (bypassesProxy(target, env.NO_PROXY ?? env.no_proxy ?? '')) return null;
@@ -48,7 +49,7 @@ export function proxyFor(target: URL, option: ProxyOptions | undefined, env: Nod
  */
 export function bypassesProxy(target: URL, noProxy: string): boolean {
   const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = target.port || (target.protocol === 'wss:' ? '443' : '80');
+  const port = target.port || (isSecure(target) ? '443' : '80');
   for (const raw of noProxy.split(/[\s,]+/)) {
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
@@ -87,7 +88,7 @@ export function openTunnel(target: URL, proxy: ProxyOptions, options: TunnelOpti
   if (origin.protocol !== 'http:' && origin.protocol !== 'https:') {
     return Promise.reject(new ConnectionError(`proxy origin ${proxy.origin} is not an http: or https: URL`, 'WS_ERR_PROXY'));
   }
-  const port = target.port || (target.protocol === 'wss:' ? '443' : '80');
+  const port = target.port || (isSecure(target) ? '443' : '80');
   const authority = `${target.hostname}:${port}`;
   const headers: Record<string, string | number | readonly string[]> = { Host: authority };
   const credentials = basicCredentials(origin);

@@ -25,8 +25,8 @@ export interface TransportOptions {
 
 export function createTransport(target: URL, tunnel: Duplex | null, options: TransportOptions): Duplex {
   const host = hostOf(target);
-  const port = Number(target.port || (target.protocol === 'wss:' ? 443 : 80));
-  if (target.protocol === 'wss:') {
+  const port = Number(target.port || (isSecure(target) ? 443 : 80));
+  if (isSecure(target)) {
     // `host` is always given: through a tunnel it is what the certificate is checked against
     // (without it Node checks the proxy's name, or 'localhost'). SNI carries host names only.
     const endpoint = tunnel !== null ? { socket: tunnel, host, port } : { ...options.net, host, port };
@@ -34,6 +34,11 @@ export function createTransport(target: URL, tunnel: Duplex | null, options: Tra
     return tls.connect({ ...servername, ...tlsOptions(options.tls), ...endpoint });
   }
   return tunnel ?? net.connect({ ...options.net, host, port });
+}
+
+/** `wss:` or `https:` (the event-stream client shares this transport): TLS, port 443 by default. */
+export function isSecure(target: URL): boolean {
+  return target.protocol === 'wss:' || target.protocol === 'https:';
 }
 
 /** The URL's host without IPv6 brackets, as sockets want it. */

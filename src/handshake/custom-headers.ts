@@ -38,3 +38,12 @@ export function headerLines(headers: HeaderValues | undefined): string {
   }
   return lines;
 }
+
+/** Headers that carry credentials: not sent on to another host after a redirect (Fetch, "HTTP-redirect fetch" step 13). */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/** `headers` without the ones that carry credentials. */
+export function withoutCredentials(headers: HeaderValues | undefined): HeaderValues | undefined {
+  if (headers === undefined) return undefined;
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
+}

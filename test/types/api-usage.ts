@@ -14,6 +14,7 @@ import {
   EventSource,
   eventSource,
   eventSourceSupport,
+  EventSourceClient,
   type ReplayResult,
 } from 'hatchway/express';
 import * as koa from 'hatchway/koa';
@@ -156,4 +157,30 @@ export function plainNodeEventSource(): http.Server {
     if (EventSource.isEventSource(req)) new EventSource(req, res).send('over HTTP/2');
   });
   return server;
+}
+
+export function eventSourceClient(): void {
+  const es = new EventSource.Client('https://example.com/feed', {
+    headers: { Authorization: 'Bearer t' },
+    tls: { rootCertFile: '/etc/ca.pem' },
+    proxy: { origin: 'http://proxy:3128' },
+    withCredentials: false,
+    retry: 1,
+    maxRetry: 30,
+  });
+  es.onopen = () => console.log(es.readyState === es.OPEN, es.url, es.withCredentials);
+  es.onmessage = (event) => {
+    const data: string = event.data;
+    const id: string = event.lastEventId;
+    console.log(data, id, event.origin, es.lastEventId);
+  };
+  es.onerror = (event) => console.log(event.error.message, es.readyState === EventSource.Client.CLOSED);
+  es.addEventListener('update', (event) => console.log(event.type, event.data));
+  // @ts-expect-error lastEventId is read-only
+  es.lastEventId = 'x';
+  // @ts-expect-error the URL comes first
+  new EventSource.Client({ headers: {} });
+  const same: typeof EventSource.Client = EventSourceClient;
+  es.close();
+  void same;
 }
