@@ -131,7 +131,20 @@ const REDIS_SERVERS = {
     modules: ['socket.io', '@socket.io/redis-adapter', 'redis'], gen: { sio: 1 },
   },
 };
-const SERVER_SETS = { ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS, hub: HUB_SERVERS, redis: REDIS_SERVERS };
+/**
+ * The cost of the diagnostics channels (docs/observability.md): the same hatchway server without and
+ * with a subscriber on all six channels (HATCHWAY_BENCH_DIAGNOSTICS=1 makes bench/server.cjs count
+ * every message). The `diag-*` scenarios only (--only=diag-handshake-c50,diag-echo-64-c100,diag-hub-bcast-1k);
+ * `--variant=NAME=DIR` adds a build without the channels (a ws scenario's plain `hatchway` server).
+ */
+const DIAG_ENV = { HATCHWAY_BENCH_DIAGNOSTICS: '1' };
+const DIAG_SERVERS = {
+  hatchway: { label: 'hatchway, no subscriber', impl: 'hatchway' },
+  'hatchway+diag': { label: 'hatchway + diagnostics subscriber', impl: 'hatchway', env: DIAG_ENV },
+  'hatchway-hub': { label: 'Hub.publish, no subscriber', impl: 'hatchway-hub', requires: 'Hub' },
+  'hatchway-hub+diag': { label: 'Hub.publish + diagnostics subscriber', impl: 'hatchway-hub', requires: 'Hub', env: DIAG_ENV },
+};
+const SERVER_SETS = { ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS, hub: HUB_SERVERS, redis: REDIS_SERVERS, diag: DIAG_SERVERS };
 const DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits';
 
 const SCENARIOS = [
@@ -188,6 +201,20 @@ const EXTRA_SCENARIOS = [
     title: 'Redis fan-out, 2 processes, 1,000 WebSocket subscribers (500 each), 64 B events published on one at 30 events/s (30,000 deliveries/s)',
     kind: 'redis-fanout', set: 'redis', conns: 1000, window: 16, rate: 30, coalesceUs: 200, baseline: 'socket.io', baselineLabel: 'socket.io',
     profiled: ['hatchway-hub'],
+  },
+  // The diagnostics channels without and with a subscriber (DIAG_SERVERS): a handshake publishes open
+  // and close, an echoed message nothing, a Hub publish one message.
+  {
+    id: 'diag-handshake-c50', title: 'diagnostics: opening handshakes (open + close each), 50 concurrent', kind: 'handshake', set: 'diag', conns: 50,
+    servers: ['hatchway', 'hatchway+diag'], baseline: 'hatchway', baselineLabel: 'no subscriber',
+  },
+  {
+    id: 'diag-echo-64-c100', title: 'diagnostics: 64 B text echo, 100 connections', kind: 'echo', set: 'diag', conns: 100, inflight: 1, size: 64, text: 1,
+    servers: ['hatchway', 'hatchway+diag'], baseline: 'hatchway', baselineLabel: 'no subscriber',
+  },
+  {
+    id: 'diag-hub-bcast-1k', title: 'diagnostics: Hub broadcast, 1,000 WebSocket subscribers (one hub:publish per round)', kind: 'bcast', set: 'diag',
+    conns: 1000, coalesceUs: 200, servers: ['hatchway-hub', 'hatchway-hub+diag'], baseline: 'hatchway-hub', baselineLabel: 'no subscriber',
   },
   // The Hub and Channel rows of sse-1k alone (the full run has them in sse-1k).
   {
@@ -859,7 +886,7 @@ async function main() {
   };
   // A variant is another hatchway build run as one more server: in the SSE set as a Channel, in the
   // Redis fan-out as a Hub on redisBroker (another broker build beside this one).
-  const VARIANT_IMPL = { ws: 'hatchway', sse: 'sse-hatchway-channel', deflate: 'hatchway-deflate', redis: 'hatchway-hub-redis' };
+  const VARIANT_IMPL = { ws: 'hatchway', sse: 'sse-hatchway-channel', deflate: 'hatchway-deflate', redis: 'hatchway-hub-redis', diag: 'hatchway' };
   const variantDirs = {};
   for (const v of flags.variant ?? []) {
     const [name, dir] = v.split('=');

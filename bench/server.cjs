@@ -58,6 +58,17 @@ const maxSeconds = Number(args['max-seconds'] ?? 600);
 const noop = () => {};
 
 const info = { impl, pid: process.pid, node: process.version };
+// HATCHWAY_BENCH_DIAGNOSTICS=1: a subscriber on every diagnostics channel, counting its messages (the
+// diag-* scenarios of bench/run.mjs compare with and without); "stats" prints the counts.
+const diagnostics = {};
+if (process.env.HATCHWAY_BENCH_DIAGNOSTICS === '1') {
+  const dc = require('node:diagnostics_channel');
+  for (const name of ['websocket:open', 'websocket:close', 'websocket:error', 'eventsource:open', 'eventsource:close', 'hub:publish']) {
+    diagnostics[name] = 0;
+    dc.subscribe(`hatchway:${name}`, () => diagnostics[name]++);
+  }
+  info.diagnostics = true;
+}
 let live = 0;
 const server = http.createServer(onRequest);
 server.on('clientError', (_err, socket) => socket.destroy());
@@ -259,6 +270,8 @@ function fanoutCommand(line) {
     const seq = Number(line.slice(7));
     if (seq > fanout.remoteSeq) fanout.remoteSeq = seq;
     fanoutPumpSoon();
+  } else if (line === 'stats' && impl !== 'hatchway-hub-redis' && impl !== 'socket.io-redis') {
+    process.stdout.write(`STATS ${JSON.stringify({ live, diagnostics })}\n`);
   } else if (line === 'stats') {
     const { role, window, rate, published, skipped, delivered, localSeq, remoteSeq } = fanout;
     process.stdout.write(`STATS ${JSON.stringify({ role, window, rate, published, skipped, delivered, localSeq, remoteSeq, live })}\n`);

@@ -51,8 +51,18 @@ export {
   type EventSourceRequest,
   type EventSourceResponse,
 } from './event-source/event-source.js';
+export { EventSourceClient, type EventSourceClientOptions } from './event-source-client/event-source-client.js';
+export { EventSourceMessageEvent, type EventSourceClientEventMap } from './event-source-client/events.js';
 export { EventSourceCloseEvent, type EventSourceCloseReason, type EventSourceEventMap } from './event-source/events.js';
 export { Channel, type ChannelOptions, type ReplayResult } from './event-source/channel.js';
 export { Hub, type HubOptions, type SubscribeOptions, type PublishFields } from './hub/hub.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './hub/memory-broker.js';
 export type { Broker, BrokerMessage, BrokerListener, HistoryResult, HubEvent } from './hub/broker.js';
+export type {
+  WebSocketOpenMessage,
+  WebSocketCloseMessage,
+  WebSocketErrorMessage,
+  EventSourceOpenMessage,
+  EventSourceCloseMessage,
+  HubPublishMessage,
+} from './observability/diagnostics.js';

@@ -10,12 +10,13 @@ import type { Duplex } from 'node:stream';
 import { ArgumentError, ConnectionError, HandshakeError } from '../errors.js';
 import { openTunnel, proxyFor, type ProxyOptions } from './proxy.js';
 import { createTransport, hostOf, type ClientNetOptions, type ClientTlsOptions } from './transport.js';
-import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
+import { headerLines, withoutCredentials, type HeaderValues } from '../handshake/custom-headers.js';
 import { checkServerResponse, clientHandshake, protocolList } from '../handshake/client-handshake.js';
 import { ReadyState, WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
 import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
 import { offerClient, validatePlugins, type ClientOffer } from '../extensions/negotiation.js';
 import { DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
+import { reportHandshake } from '../observability/diagnostics.js';
 
 export interface ClientOptions extends SessionOptions {
   /** Extensions to offer, in order of preference, e.g. `[permessageDeflate()]`. */
@@ -149,6 +150,7 @@ export class Client extends WebSocketSession {
     this.settled = true;
     this.tunnel = null;
     this.clearDeadline();
+    reportHandshake('client', this.url, 101);
     this.#connection.attach(socket);
     this.#connection.start(head);
   }
@@ -213,6 +215,7 @@ export class Client extends WebSocketSession {
     this.settled = true;
     this.#connection.readyState = ReadyState.CLOSING;
     this.release();
+    reportHandshake('client', this.url, this.statusCode ?? 0, error);
     this.#connection.emitError(error);
     this.#connection.finish();
   }
@@ -246,13 +249,6 @@ function validateClientOptions(options: ClientOptions): void {
 }
 
 function ignore(): void {}
-
-const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
-
-function withoutCredentials(headers: HeaderValues | undefined): HeaderValues | undefined {
-  if (headers === undefined) return undefined;
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
-}
 
 /** `ws:`/`wss:` (and `http:`/`https:`, mapped), no fragment (WHATWG WebSocket constructor steps 1-6). */
 function parseUrl(url: string | URL): URL {

@@ -8,7 +8,9 @@
  * the session's events and options.
  */
 import { ArgumentError, ConnectionError, ErrorCode } from '../errors.js';
+import { EventSourceClient } from '../event-source-client/event-source-client.js';
 import { WebSocketEvent } from '../websocket-session/events.js';
+import { reportEventSourceClose, reportEventSourceOpen } from '../observability/diagnostics.js';
 import { COMMENT, formatEvent, formatRetry, type EventFields } from './event-format.js';
 import { EventSourceCloseEvent, EventSourceEventTarget, type EventSourceCloseReason } from './events.js';
 import { resolveOptions, type EventSourceOptions } from './options.js';
@@ -50,6 +52,8 @@ export class EventSource extends EventSourceEventTarget {
   static readonly CONNECTING = EventSourceState.CONNECTING;
   static readonly OPEN = EventSourceState.OPEN;
   static readonly CLOSED = EventSourceState.CLOSED;
+  /** The other end: the WHATWG `EventSource` for Node, `new EventSource.Client(url, options)`. */
+  static readonly Client: typeof EventSourceClient = EventSourceClient;
 
   /** Does the request ask for an event stream (`Accept` lists `text/event-stream`)? */
   static isEventSource(request: EventSourceRequest): boolean {
@@ -92,13 +96,17 @@ export class EventSource extends EventSourceEventTarget {
     if (this.stream.isOver) {
       // The client left before the handler got here (say, during an async auth check).
       this.readyState = EventSourceState.CLOSED;
-      process.nextTick(() => this.emit('close', new EventSourceCloseEvent(this, 'disconnected')));
+      process.nextTick(() => {
+        reportEventSourceClose(this, 'disconnected', null);
+        this.emit('close', new EventSourceCloseEvent(this, 'disconnected'));
+      });
       return;
     }
     this.stream.open(headers);
     // The `retry:` block (or an empty comment) goes first so that the headers leave at once and
     // the browser's `open` fires without waiting for the first event.
     this.#writeFrame(preamble);
+    if (this.readyState === EventSourceState.OPEN) reportEventSourceOpen(this);
     if (resolved.pingMs > 0 && this.readyState === EventSourceState.OPEN) {
       // Every interval, busy or not: a fixed beat keeps the longest silence at one interval.
       this.pingTimer = setInterval(() => this.ping(), resolved.pingMs);
@@ -161,6 +169,7 @@ export class EventSource extends EventSourceEventTarget {
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     this.pingTimer = null;
     this.stream.detach();
+    reportEventSourceClose(this, reason, error);
     this.emit('close', new EventSourceCloseEvent(this, reason, error));
   }
 }

@@ -10,6 +10,7 @@ import { ArgumentError, HatchwayError } from '../errors.js';
 import { EventSource } from '../event-source/event-source.js';
 import { formatEvent, idValue, retryMilliseconds } from '../event-source/event-format.js';
 import { WebSocketSession } from '../websocket-session/websocket-session.js';
+import { reportHubPublish } from '../observability/diagnostics.js';
 import type { Broker, BrokerListener, BrokerMessage, HistoryResult, HubEvent } from './broker.js';
 import { EventFrames } from './event-frames.js';
 import { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
@@ -153,6 +154,7 @@ export class Hub {
       accepted = Promise.reject(error);
     }
     accepted.catch(() => {});
+    reportHubPublish(this, topic, message, accepted);
     return accepted;
   }
 

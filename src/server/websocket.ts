@@ -10,7 +10,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Client } from '../client/client.js';
 import { HandshakeError } from '../errors.js';
-import { CloseEvent } from '../websocket-session/events.js';
+import { emitClose } from '../websocket-session/lifecycle.js';
+import { reportHandshake } from '../observability/diagnostics.js';
 import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
 import { rejectUpgrade } from '../handshake/http-rejection.js';
 import {
@@ -20,7 +21,7 @@ import {
   type OriginPolicy,
   type UpgradeRequest,
 } from '../handshake/server-handshake.js';
-import { CloseCode, DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
+import { DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
 import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
 import { negotiateServer, validatePlugins } from '../extensions/negotiation.js';
 import { ReadyState, WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
@@ -78,11 +79,12 @@ export class WebSocket extends WebSocketSession {
       if (!(error instanceof HandshakeError)) throw error;
       // The peer is told the status only; the detail stays in the error event.
       rejectUpgrade(socket, error.statusCode, STATUS_CODES[error.statusCode] ?? 'Error', error.headers);
+      reportHandshake('server', this.url, error.statusCode, error);
       const connection = connectionOf(this);
       connection.readyState = ReadyState.CLOSED;
       process.nextTick(() => {
         connection.emitError(error);
-        this.emit('close', new CloseEvent(this, CloseCode.ABNORMAL, '', false));
+        emitClose(this, 'server', null);
       });
       return;
     }
@@ -98,6 +100,7 @@ export class WebSocket extends WebSocketSession {
         extraHeaderLines,
       }),
     );
+    reportHandshake('server', this.url, 101);
     // Listeners can still be attached after `new`: `open` fires on the next tick.
     process.nextTick(() => connection.start(head ?? undefined));
   }

@@ -35,6 +35,8 @@ export class ClosingHandshake {
   private graceTimer: NodeJS.Timeout | null = null;
   private frameSent = false;
   frameReceived = false;
+  /** Who started closing: `'local'` (`close()`, a failure, shutdown) or `'peer'` (its close frame came first). */
+  initiatedBy: 'local' | 'peer' | null = null;
   /** What the close event reports: the peer's close frame, our failure code, or 1006. */
   private code: number = CloseCode.ABNORMAL;
   private reason = '';
@@ -74,6 +76,7 @@ export class ClosingHandshake {
   }
 
   private start(code: number, reason: string): void {
+    this.initiatedBy ??= 'local';
     this.session.readyState = ReadyState.CLOSING;
     this.sendCloseFrame(code, reason);
     this.armTimer();
@@ -97,6 +100,7 @@ export class ClosingHandshake {
   received(code: number, reason: Uint8Array): void {
     const session = this.session;
     this.frameReceived = true;
+    this.initiatedBy ??= 'peer';
     this.code = code;
     this.reason = asBuffer(reason).toString('utf8');
     if (session.readyState === ReadyState.OPEN) {
@@ -113,6 +117,7 @@ export class ClosingHandshake {
   /** The session failed the connection (RFC 6455 §7.1.7): `closeCode` goes out, if still open, and is reported. */
   fail(closeCode: number): void {
     const session = this.session;
+    this.initiatedBy ??= 'local';
     this.code = closeCode;
     this.reason = '';
     if (session.readyState === ReadyState.OPEN) this.sendCloseFrame(closeCode, '');
@@ -122,6 +127,7 @@ export class ClosingHandshake {
 
   /** The connection is dropped without a closing handshake (`maxBuffered` reached); `code` is reported. */
   abandon(code: number): void {
+    this.initiatedBy ??= 'local';
     this.code = code;
     this.reason = '';
     this.session.readyState = ReadyState.CLOSING;

@@ -5,11 +5,11 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { CloseCode, FrameParser, Opcode, type FrameFailure, type FrameSink } from '../ws-frame-parser/index.js';
+import { FrameParser, Opcode, type FrameFailure, type FrameSink } from '../ws-frame-parser/index.js';
 import { ConnectionError, ErrorCode, ProtocolError } from '../errors.js';
 import type { NegotiatedExtensions } from '../extensions/negotiation.js';
 import type { SharedCompressor } from '../extensions/shared-compression.js';
-import { CloseEvent, ErrorEvent, WebSocketEvent } from './events.js';
+import { emitClose, emitError, emitOpen } from './lifecycle.js';
 import { Keepalive, type KeepaliveTarget } from './keepalive.js';
 import { toBuffer, type Payload, type SendData } from './send-data.js';
 import { asBuffer } from './message-data.js';
@@ -96,7 +96,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     if (ping > 0) this.keepalive = new Keepalive(this, ping * 1000);
     // Sends made before open go first, ahead of any made by the open listeners.
     if (pending !== null) for (const payload of pending) this.sendPayload(payload);
-    this.session.emit('open', new WebSocketEvent('open', this.session));
+    emitOpen(this.session, this.role);
   }
 
   send(data: SendData): boolean {
@@ -243,8 +243,9 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     this.socket.end();
   }
 
+  /** Reports `error` (to the diagnostics channel always, to the session when it listens). */
   emitError(error: Error): void {
-    if (this.session.listenerCount('error') > 0) this.session.emit('error', new ErrorEvent(this.session, error));
+    emitError(this.session, this.role, error);
   }
 
   /** The peer half-closed TCP. */
@@ -270,8 +271,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     this.pipeline?.destroy();
     this.outbox.discard();
     this.pingCallbacks = null;
-    const session = this.session;
-    session.emit('close', this.closing?.closeEvent(session) ?? new CloseEvent(session, CloseCode.ABNORMAL, '', false));
+    emitClose(this.session, this.role, this.closing);
   }
 
   /** The keep-alive found the peer silent for a whole interval. */
