@@ -1,6 +1,6 @@
 /**
  * The package as a user installs it (from the `dist/` that `npm test` builds first): `npm pack`, install the tarball into an empty project,
- * then `require('hatchway')`, `import('hatchway')` and a strict TypeScript check of both.
+ * then `require('hatchway')`, `import('hatchway')`, a strict TypeScript check of both, and `npx hatchway` (the `bin`).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +24,7 @@ beforeAll(() => {
   expect(files).toContain('dist/cjs/adapters/index.js');
   expect(files).toContain('dist/esm/adapters/index.js');
   expect(files).toContain('dist/cjs/adapters/index.d.ts');
+  expect(files).toContain('dist/cjs/adapters/cli/main.js');
   expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.includes('.test.'))).toBe(false);
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', path.join(project, packed[0]!.filename)], project);
@@ -63,6 +64,14 @@ test('import("hatchway") gives the public API', () => {
     project,
   );
   expect(out.trim()).toBe('function 3 function');
+});
+
+test('npx hatchway runs the command of the installed package', () => {
+  const bin = fs.realpathSync(path.join(project, 'node_modules', '.bin', 'hatchway'));
+  expect(bin).toBe(fs.realpathSync(path.join(project, 'node_modules', 'hatchway', 'dist', 'cjs', 'adapters', 'cli', 'main.js')));
+  expect(fs.statSync(bin).mode & 0o111).not.toBe(0);
+  expect(run('npx', ['hatchway', '--help'], project)).toMatch(/^Usage: hatchway <command> \[options\]\n[^]*\n  connect <ws-url> /);
+  expect(run('npx', ['hatchway', 'connect', '--help'], project)).toMatch(/^Usage: hatchway connect \[options\] <ws-url>\n/);
 });
 
 test('the bundled types compile under strict for ESM and CommonJS consumers', () => {
