@@ -7,7 +7,9 @@
  *
  * Where the two differ by design, the comparison allows it: eventsource-parser leaves `event`
  * undefined for `message`, reports only an id set in the event's own block (the spec's last event
- * ID persists), and waits for what follows a CR at the very end of the stream.
+ * ID persists), waits for what follows a CR at the very end of the stream, and loses a blank line
+ * made of a lone CR that ends one of its chunks (fed ':\ndata:\n\r' then '\0' it dispatches nothing,
+ * fed the same as one chunk it dispatches the event), so its input is never cut right after a CR.
  */
 import fc from 'fast-check';
 import { createParser } from 'eventsource-parser';
@@ -65,7 +67,8 @@ function theirs(bytes: Buffer, points: number[]): Seen {
     onRetry: (ms) => seen.retries.push(ms),
   });
   const decoded = new TextDecoder().decode(bytes);
-  for (const chunk of cut(decoded, points)) parser.feed(chunk);
+  const notAfterCr = points.map((p) => p % (decoded.length + 1)).filter((p) => decoded[p - 1] !== '\r');
+  for (const chunk of cut(decoded, notAfterCr)) parser.feed(chunk);
   // eventsource-parser holds a CR at the end of its input (it may be the first half of a CRLF) and
   // so never ends that last line; the LF it waits for ends it as one line end, as the CR alone does.
   if (decoded.endsWith('\r')) parser.feed('\n');
