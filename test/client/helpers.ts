@@ -16,6 +16,23 @@ import type { CloseEvent } from '../../src/index.js';
 export const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const;
 for (const name of PROXY_VARIABLES) delete process.env[name];
 
+/** Each test of the calling file starts with no proxy variable set, and the file's own are put back after it. */
+export function isolateProxyVariables(): void {
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => {
+    for (const name of PROXY_VARIABLES) {
+      saved[name] = process.env[name];
+      delete process.env[name];
+    }
+  });
+  afterEach(() => {
+    for (const name of PROXY_VARIABLES) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+}
+
 /** The longest any single wait in these tests may take. */
 export const WAIT_MS = 5000;
 

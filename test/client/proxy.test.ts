@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import { Client, ProxyError, WebSocket } from '../../src/index.js';
 import { bypassesProxy, proxyFor } from '../../src/client/proxy.js';
 import { startEchoServer, type EchoServer } from '../helpers/echo-server.js';
-import { closeAll, listen, onCleanup, PROXY_VARIABLES, record, type Recorded } from './helpers.js';
+import { closeAll, isolateProxyVariables, listen, onCleanup, record, type Recorded } from './helpers.js';
 import { startProxy } from './proxy-server.js';
 import { makeCertificates, removeCertificates, secureEchoServer, type Certificates } from './tls-fixtures.js';
 
@@ -21,20 +21,8 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => removeCertificates(certs));
 
-const savedEnv: Record<string, string | undefined> = {};
-beforeEach(() => {
-  for (const name of PROXY_VARIABLES) {
-    savedEnv[name] = process.env[name];
-    delete process.env[name];
-  }
-});
-afterEach(async () => {
-  for (const name of PROXY_VARIABLES) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
-  await closeAll();
-});
+isolateProxyVariables();
+afterEach(closeAll);
 
 async function echo(): Promise<EchoServer> {
   const server = await startEchoServer();

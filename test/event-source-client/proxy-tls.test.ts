@@ -7,7 +7,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { EventSource, EventSourceClient } from '../../src/index.js';
-import { PROXY_VARIABLES } from '../client/helpers.js';
+import { isolateProxyVariables } from '../client/helpers.js';
 import { startProxy } from '../client/proxy-server.js';
 import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
 import { closeAll, listen, onCleanup, watch } from './helpers.js';
@@ -18,20 +18,8 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => removeCertificates(certs));
 
-const savedEnv: Record<string, string | undefined> = {};
-beforeEach(() => {
-  for (const name of PROXY_VARIABLES) {
-    savedEnv[name] = process.env[name];
-    delete process.env[name];
-  }
-});
-afterEach(async () => {
-  for (const name of PROXY_VARIABLES) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
-  await closeAll();
-});
+isolateProxyVariables();
+afterEach(closeAll);
 
 /** A hatchway event stream that sends `hello` at once, over HTTP or (with a certificate) HTTPS. */
 async function feed(cert?: { private: string; cert: string }): Promise<{ port: number; hosts: string[] }> {

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import WS from 'ws';
+import { RedisServer, type RedisServerOptions } from '../helpers/redis-server';
 
 export type RedisLib = 'redis' | 'redis5' | 'ioredis' | 'ioredis5';
 
@@ -21,11 +22,22 @@ const children = new Set<ChildProcess>();
 const closers = new Set<() => void>();
 
 /** Kills every forked process (SIGKILL, awaited) and closes every client connection. */
+const redisServers = new Set<RedisServer>();
+
+/** A redis-server of the test's own, closed by `cleanup()` after the processes that use it. */
+export async function startRedis(options?: RedisServerOptions): Promise<RedisServer> {
+  const server = await RedisServer.start(options);
+  redisServers.add(server);
+  return server;
+}
+
 export async function cleanup(): Promise<void> {
   for (const close of closers) close();
   closers.clear();
   await Promise.all([...children].map((child) => killChild(child)));
   children.clear();
+  await Promise.all([...redisServers].map((server) => server.close()));
+  redisServers.clear();
 }
 
 function killChild(child: ChildProcess): Promise<void> {

@@ -4,28 +4,21 @@
  * one order Redis numbered them in (ids `<epoch>:<seq>` with seq strictly increasing). The children
  * load the built package; each node-redis and ioredis major the broker supports is run.
  */
-import { RedisServer } from '../helpers/redis-server';
 import {
-  cleanup, inSeqOrder, isAccepted, parseId, report, sentinel, seqs, startNodes, sumTallies, tally,
+  startRedis, cleanup, inSeqOrder, isAccepted, parseId, report, sentinel, seqs, startNodes, sumTallies, tally,
   SseSubscriber, WsSubscriber, type RedisLib, type Subscriber,
 } from './cluster-helpers';
 
 jest.setTimeout(30_000);
 
-let redis: RedisServer | null = null;
-
-afterEach(async () => {
-  await cleanup();
-  await redis?.close();
-  redis = null;
-});
+afterEach(cleanup);
 
 // The majors the devDependencies carry (6, and 5 by their npm aliases).
 const CASES: Array<[RedisLib, number]> = [['redis', 1000], ['ioredis', 1000], ['redis5', 1000], ['ioredis5', 1000]];
 
 describe.each(CASES)('%s, three processes', (lib, total) => {
   test(`${total} events published concurrently from all three reach every subscriber once, in one order`, async () => {
-    redis = await RedisServer.start();
+    const redis = await startRedis();
     const nodes = await startNodes(3, redis.url, lib);
     const topic = `fanout-${lib}`;
     // Two WebSockets and two event streams on each process.

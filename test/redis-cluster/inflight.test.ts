@@ -8,21 +8,14 @@
  * - only a publish refused as in doubt (`ERR_BROKER_IN_DOUBT`: its reply was lost, and Redis could
  *   not tell afterwards) may have been delivered. races.test.ts makes a lost reply on cue.
  */
-import { RedisServer } from '../helpers/redis-server';
 import {
-  allReady, cleanup, isAccepted, isRefused, parseId, report, sentinel, seqs, startNodes, sumTallies, tally,
+  startRedis, allReady, cleanup, isAccepted, isRefused, parseId, report, sentinel, seqs, startNodes, sumTallies, tally,
   SseSubscriber, WsSubscriber, type RedisLib, type Subscriber,
 } from './cluster-helpers';
 
 jest.setTimeout(30_000);
 
-let redis: RedisServer | null = null;
-
-afterEach(async () => {
-  await cleanup();
-  await redis?.close();
-  redis = null;
-});
+afterEach(cleanup);
 
 const PER_NODE = 300;
 const EVERY_MS = 2;
@@ -33,8 +26,7 @@ const CASES: Array<[RedisLib, 'kill' | 'stop']> = [
 
 describe.each(CASES)('%s, Redis %s while events flow', (lib, how) => {
   test('accepted events reach everyone once in order; an event refused unsent never arrives', async () => {
-    redis = await RedisServer.start({ appendfsync: 'always' });
-    const server = redis;
+    const server = await startRedis({ appendfsync: 'always' });
     const nodes = await startNodes(2, server.url, lib);
     const topic = `inflight-${how}-${lib}`;
     const subscribers: Subscriber[] = nodes.flatMap((_, n) => [new WsSubscriber(`ws${n}`, topic), new SseSubscriber(`sse${n}`, topic)]);

@@ -6,21 +6,14 @@
  * (A resumed connection gets the missed events from a history read, and the same ones again from
  * a live feed that lags behind it; races.test.ts makes that lag on cue.)
  */
-import { RedisServer } from '../helpers/redis-server';
 import {
-  cleanup, inSeqOrder, isAccepted, report, sentinel, seqs, startNodes, sumTallies, tally,
+  startRedis, cleanup, inSeqOrder, isAccepted, report, sentinel, seqs, startNodes, sumTallies, tally,
   SseSubscriber, WsSubscriber, type RedisLib, type Subscriber,
 } from './cluster-helpers';
 
 jest.setTimeout(30_000);
 
-let redis: RedisServer | null = null;
-
-afterEach(async () => {
-  await cleanup();
-  await redis?.close();
-  redis = null;
-});
+afterEach(cleanup);
 
 const TOTAL = 600;
 /** One publish every 2 ms: the flow lasts over a second, long enough to kill a process in the middle of it. */
@@ -28,7 +21,7 @@ const EVERY_MS = 2;
 
 describe.each<RedisLib>(['redis', 'ioredis', 'redis5', 'ioredis5'])('%s', (lib) => {
   test('a process killed mid-flow: its subscribers resume on another one, nothing lost or repeated', async () => {
-    redis = await RedisServer.start();
+    const redis = await startRedis();
     const [publisher, survivor, victim] = await startNodes(3, redis.url, lib);
     const topic = `crash-${lib}`;
     const onPublisher = [new SseSubscriber('sse0.0', topic)];

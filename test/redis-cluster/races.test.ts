@@ -3,23 +3,19 @@
  * whose Pub/Sub lags behind the history it reads for a returning subscriber, and a publish whose
  * reply is lost after Redis ran it. Each prints its `[redis-fault]` counts.
  */
-import { RedisServer } from '../helpers/redis-server';
 import {
-  cleanup, isAccepted, report, sentinel, seqs, ClusterNode, SseSubscriber, WsSubscriber, type RedisLib, type Subscriber,
+  startRedis, cleanup, isAccepted, report, sentinel, seqs, ClusterNode, SseSubscriber, WsSubscriber, type RedisLib, type Subscriber,
 } from './cluster-helpers';
 import { RedisProxy } from './redis-proxy';
 
 jest.setTimeout(30_000);
 
-let redis: RedisServer | null = null;
 let proxy: RedisProxy | null = null;
 
 afterEach(async () => {
   await cleanup();
   await proxy?.close();
-  await redis?.close();
   proxy = null;
-  redis = null;
 });
 
 /** How far the lagging process's Pub/Sub is behind Redis: far longer than a resume takes on loopback. */
@@ -35,7 +31,7 @@ describe.each<RedisLib>(['redis', 'ioredis'])('%s', (lib) => {
    * itself with a busy Redis: node-crash.test.ts met it at the resume).
    */
   test('a subscriber resuming on a process whose Pub/Sub lags gets each missed event once', async () => {
-    redis = await RedisServer.start();
+    const redis = await startRedis();
     proxy = await RedisProxy.start(redis.port);
     const [publisher, lagging] = await Promise.all([ClusterNode.start('pub', redis.url, lib), ClusterNode.start('lag', proxy.url, lib)]);
     const topic = `resume-${lib}`;
@@ -74,7 +70,7 @@ describe.each<[RedisLib, string]>([
   ['ioredis5', 'a publish is accepted exactly when it is delivered, and delivered once'],
 ])('%s, reply lost after Redis ran the publish', (lib, guarantee) => {
   test(guarantee, async () => {
-    redis = await RedisServer.start();
+    const redis = await startRedis();
     proxy = await RedisProxy.start(redis.port);
     const [watching, cut] = await Promise.all([ClusterNode.start('watch', redis.url, lib), ClusterNode.start('cut', proxy.url, lib)]);
     const topic = `lost-reply-${lib}`;

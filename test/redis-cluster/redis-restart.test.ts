@@ -5,21 +5,14 @@
  * epoch (Redis kept the topic); publishes while Redis is down are refused with
  * `ERR_BROKER_UNAVAILABLE`, never accepted, and a refused event never reaches anyone.
  */
-import { RedisServer } from '../helpers/redis-server';
 import {
-  allReady, cleanup, inSeqOrder, isAccepted, parseId, publishSpread, report, sentinel, seqs, startNodes, sumTallies, tally,
+  startRedis, allReady, cleanup, inSeqOrder, isAccepted, parseId, publishSpread, report, sentinel, seqs, startNodes, sumTallies, tally,
   SseSubscriber, WsSubscriber, type RedisLib, type Subscriber,
 } from './cluster-helpers';
 
 jest.setTimeout(30_000);
 
-let redis: RedisServer | null = null;
-
-afterEach(async () => {
-  await cleanup();
-  await redis?.close();
-  redis = null;
-});
+afterEach(cleanup);
 
 const BEFORE = 100;
 const DURING = 40;
@@ -27,8 +20,7 @@ const AFTER = 100;
 
 describe.each<RedisLib>(['redis', 'ioredis', 'redis5', 'ioredis5'])('%s', (lib) => {
   test.each(['stop', 'kill'] as const)('Redis %s, then restarted: nothing accepted is lost, nothing refused is delivered', async (how) => {
-    redis = await RedisServer.start({ appendfsync: 'always' });
-    const server = redis;
+    const server = await startRedis({ appendfsync: 'always' });
     const nodes = await startNodes(2, server.url, lib);
     const topic = `restart-${how}-${lib}`;
     const subscribers: Subscriber[] = nodes.flatMap((_, n) => [new WsSubscriber(`ws${n}`, topic), new SseSubscriber(`sse${n}`, topic)]);

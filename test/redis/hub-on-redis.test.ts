@@ -180,7 +180,7 @@ test('Redis down: a returning subscriber whose history cannot be read is left of
   try {
     // Once this process has seen Redis go (a publish refused at once), not before.
     await until(() => hub.publish('down', 'refused').then(() => false, () => true), 'Redis to be seen down');
-    const es = new EventSource(...(await sseRequest(port, id)));
+    const es = new EventSource(...(await sseRequest(id)));
     const subscribed = hub.subscribe(es, 'down');
     await expect(subscribed).rejects.toMatchObject({ code: 'ERR_BROKER_UNAVAILABLE' });
     expect(hub.isSubscribed(es, 'down')).toBe(false);
@@ -191,7 +191,7 @@ test('Redis down: a returning subscriber whose history cannot be read is left of
 });
 
 /** A request and response of an event stream that comes back after `lastEventId`, made on a server of its own. */
-async function sseRequest(_port: number, lastEventId: string): Promise<[http.IncomingMessage, http.ServerResponse]> {
+async function sseRequest(lastEventId: string): Promise<[http.IncomingMessage, http.ServerResponse]> {
   const pair = new Promise<[http.IncomingMessage, http.ServerResponse]>((resolve) => {
     const own = http.createServer((req, res) => resolve([req, res]));
     servers.add(own);
