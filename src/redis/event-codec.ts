@@ -23,12 +23,19 @@ export function encodeEvent(message: BrokerMessage): string {
   return JSON.stringify(encoded);
 }
 
-export function decodeEvent(topic: string, id: string, payload: string): HubEvent {
-  const encoded = JSON.parse(payload) as Encoded;
+/** The event back from its JSON; null for a payload that is not one of ours (someone else wrote to our keys). */
+export function decodeEvent(topic: string, id: string, payload: string): HubEvent | null {
+  let encoded: Encoded;
+  try {
+    encoded = JSON.parse(payload) as Encoded;
+  } catch {
+    return null;
+  }
+  if (encoded === null || typeof encoded !== 'object' || typeof encoded.d !== 'string') return null;
   const data = encoded.b === 1 ? Buffer.from(encoded.d, 'base64') : encoded.d;
   const event: { topic: string; id: string; data: string | Buffer; event?: string; retry?: number } = { topic, id, data };
-  if (encoded.e !== undefined) event.event = encoded.e;
-  if (encoded.r !== undefined) event.retry = encoded.r;
+  if (typeof encoded.e === 'string') event.event = encoded.e;
+  if (typeof encoded.r === 'number') event.retry = encoded.r;
   return event;
 }
 

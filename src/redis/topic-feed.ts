@@ -64,9 +64,12 @@ export class TopicFeed {
     // The next event; or the first of a topic that had none when the feed started (nothing before it to lose).
     const next = message.epoch === this.epoch ? message.seq === this.seq + 1 : this.epoch === '' && this.seq === 0 && message.seq === 1;
     if (this.positioned && !this.reading && next) {
+      const event = decodeEvent(this.topic, eventId(message.epoch, message.seq), message.payload);
+      // Not ours: dropped, so that the next event shows a gap, which the stream fills (or resets).
+      if (event === null) return;
       this.epoch = message.epoch;
       this.seq = message.seq;
-      this.deliver([decodeEvent(this.topic, eventId(message.epoch, message.seq), message.payload)]);
+      this.deliver([event]);
       return;
     }
     if (message.epoch === this.epoch && message.seq <= this.seq) return;
@@ -158,7 +161,9 @@ export class TopicFeed {
     const batch: HubEvent[] = [];
     for (let next = this.waiting.get(`${this.epoch}:${this.seq + 1}`); next !== undefined; next = this.waiting.get(`${this.epoch}:${this.seq + 1}`)) {
       this.waiting.delete(`${next.epoch}:${next.seq}`);
-      batch.push(decodeEvent(this.topic, eventId(next.epoch, next.seq), next.payload));
+      const event = decodeEvent(this.topic, eventId(next.epoch, next.seq), next.payload);
+      if (event === null) break;
+      batch.push(event);
       this.seq = next.seq;
     }
     this.deliver(batch);

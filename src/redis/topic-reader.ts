@@ -33,7 +33,9 @@ export async function readTopic(connection: RedisConnection, keys: TopicKeys, to
   for (const entry of reply[2] as Array<[string, string[]]>) {
     const seq = Number(String(entry[0]).split('-', 1)[0]);
     const fields = entry[1];
-    entries.push({ seq, event: decodeEvent(topic, eventId(epoch, seq), String(fields[1])) });
+    const event = decodeEvent(topic, eventId(epoch, seq), String(fields[1]));
+    // An entry that is not ours is left out: to its readers it is a lost event (a reset).
+    if (event !== null) entries.push({ seq, event });
   }
   return { epoch, top, entries };
 }

@@ -124,6 +124,22 @@ describe.each(CLIENT_KINDS)('with $name', (kind) => {
     expect(on.events.slice(20).map((event) => event.data)).toEqual(Array.from({ length: 10 }, (_, i) => `during${i}`));
   });
 
+  test('what someone else writes to a topic\'s channel or stream is ignored, never thrown: the event it stands for is a reset', async () => {
+    const [a, b] = [broker(), broker()];
+    const on = recorder();
+    await b.subscribe('foreign', on.listener);
+    const first = await a.publish('foreign', { data: 'one' });
+    await until(() => on.seen.length === 1, 'the first event');
+    const epoch = first.split(':')[0]!;
+    const keys = topicKeys('hatchway', 'foreign');
+    // A message in our format with a payload that is not ours, then a stream entry (and its announcement) likewise.
+    await redis.command('PUBLISH', keys.channel, `${epoch}:2:not json`);
+    await redis.transaction([['HINCRBY', keys.meta, 's', '1'], ['XADD', keys.stream, '2-0', 'd', '{"x":1}', 't', 'x'], ['PUBLISH', keys.channel, `${epoch}:2:{"x":1}`]]);
+    const third = await a.publish('foreign', { data: 'three' });
+    await until(() => on.seen.length === 3, 'the reset and the next event');
+    expect(on.seen).toEqual([first, `reset:${epoch}:2`, third]);
+  });
+
   test('Redis stopped: publishes reject (never reported sent), subscribers get every accepted event once after it restarts', async () => {
     const [a, b] = [broker(), broker()];
     const on = recorder();
