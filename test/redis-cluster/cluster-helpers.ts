@@ -134,9 +134,9 @@ export class ClusterNode {
     return reply.results as PublishResult[];
   }
 
-  /** Is the process's Redis client connected (the one its broker publishes on)? */
-  async ready(): Promise<boolean> {
-    return (await this.ask({ type: 'status' }, 'status')).ready as boolean;
+  /** Is the process's Redis client connected? With `probe`, has its broker also accepted a publish (on a topic of its own)? */
+  async ready(probe = false): Promise<boolean> {
+    return (await this.ask({ type: 'status', probe }, 'status')).ready as boolean;
   }
 
   /** kill -9, awaited. */
@@ -397,7 +397,10 @@ export async function publishSpread(nodes: readonly ClusterNode[], topic: string
   return (await Promise.all(nodes.map((node, n) => node.publish(topic, shares[n]!)))).flat();
 }
 
-/** Waits until every node's Redis client is (or is no longer) connected, as its broker sees it. */
+/**
+ * Waits until every node's Redis client is no longer connected (`ready` false), or until every node
+ * publishes again (`ready` true: a probe publish accepted, whichever connection the broker publishes on).
+ */
 export function allReady(nodes: readonly ClusterNode[], ready: boolean, what: string): Promise<void> {
-  return pollUntil(async () => (await Promise.all(nodes.map((node) => node.ready()))).every((r) => r === ready), what);
+  return pollUntil(async () => (await Promise.all(nodes.map((node) => node.ready(ready)))).every((r) => r === ready), what);
 }
