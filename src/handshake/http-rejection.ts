@@ -37,3 +37,30 @@ export function closeWhenFlushed(socket: Duplex): void {
 }
 
 function ignore(): void {}
+
+/** What a refusal needs of an HTTP/2 stream (`ServerHttp2Stream` fits). */
+export interface RefusableStream {
+  readonly destroyed: boolean;
+  readonly headersSent: boolean;
+  respond(headers: Record<string, string | number>): void;
+  end(body: string, callback: () => void): unknown;
+  close(code?: number): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * The same refusal on an HTTP/2 stream (RFC 8441): a complete response, then RST_STREAM with
+ * NO_ERROR (RFC 9113 §8.1) so that a client still sending cannot keep the stream open.
+ */
+export function refuseStream(stream: RefusableStream, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  stream.on('error', ignore);
+  if (stream.destroyed) return;
+  if (stream.headersSent) {
+    stream.close();
+    return;
+  }
+  const fields: Record<string, string | number> = { ':status': status, 'content-type': 'text/plain; charset=utf-8' };
+  for (const [name, value] of Object.entries(headers)) fields[name.toLowerCase()] = value;
+  stream.respond(fields);
+  stream.end(body, () => stream.close());
+}

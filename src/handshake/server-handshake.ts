@@ -89,7 +89,7 @@ export function chooseProtocol(offered: string | string[] | undefined, supported
   return '';
 }
 
-function originAllowed(policy: OriginPolicy, origin: string | undefined, request: UpgradeRequest): boolean {
+export function originAllowed(policy: OriginPolicy, origin: string | undefined, request: UpgradeRequest): boolean {
   return typeof policy === 'function' ? policy(origin, request) : origin !== undefined && policy.includes(origin);
 }
 

@@ -13,7 +13,8 @@ import { HandshakeError } from '../errors.js';
 import { emitClose } from '../websocket-session/lifecycle.js';
 import { reportHandshake } from '../observability/diagnostics.js';
 import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
-import { rejectUpgrade } from '../handshake/http-rejection.js';
+import { rejectUpgrade, refuseStream, type RefusableStream } from '../handshake/http-rejection.js';
+import { isExtendedConnect, negotiateExtendedConnect, streamAnswerHeaders } from '../handshake/extended-connect.js';
 import {
   isWebSocketRequest,
   negotiateServerHandshake,
@@ -41,11 +42,19 @@ export class WebSocket extends WebSocketSession {
   /** The client, also exported as `Client`. */
   static readonly Client: typeof Client = Client;
 
-  /** Is this request a WebSocket opening handshake (GET, `Upgrade: websocket`, `Connection: upgrade`)? */
+  /**
+   * Is this request a WebSocket opening handshake: GET with `Upgrade: websocket` and
+   * `Connection: upgrade`, or on HTTP/2 an extended CONNECT with `:protocol: websocket` (RFC 8441)?
+   */
   static isWebSocket(request: UpgradeRequest): boolean {
-    return isWebSocketRequest(request);
+    return isWebSocketRequest(request) || isExtendedConnect(request);
   }
 
+  /**
+   * On HTTP/1.1, `socket` is the upgraded socket and `head` the bytes read past the request. On
+   * HTTP/2 (RFC 8441), `request` is the extended CONNECT (`Http2ServerRequest`, or `{ headers }`
+   * of a `'stream'` event) and `socket` its `ServerHttp2Stream`; `head` is not used.
+   */
   constructor(
     request: IncomingMessage | UpgradeRequest,
     socket: Duplex,
@@ -65,20 +74,21 @@ export class WebSocket extends WebSocketSession {
       throw error;
     }
     this.url = requestUrl(request, socket);
+    const overStream = isExtendedConnect(request);
     let accepted;
     let negotiated;
     try {
-      accepted = negotiateServerHandshake(request, {
-        protocols: protocolList(protocols) ?? options.protocols,
-        origins: options.origins,
-      });
+      const policy = { protocols: protocolList(protocols) ?? options.protocols, origins: options.origins };
+      accepted = overStream ? { accept: '', ...negotiateExtendedConnect(request, policy) } : negotiateServerHandshake(request, policy);
       negotiated = negotiateServer(plugins, headerValue(request.headers['sec-websocket-extensions']), {
         maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH,
       });
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
       // The peer is told the status only; the detail stays in the error event.
-      rejectUpgrade(socket, error.statusCode, STATUS_CODES[error.statusCode] ?? 'Error', error.headers);
+      const body = STATUS_CODES[error.statusCode] ?? 'Error';
+      if (overStream) refuseStream(socket as unknown as RefusableStream, error.statusCode, body, error.headers);
+      else rejectUpgrade(socket, error.statusCode, body, error.headers);
       reportHandshake('server', this.url, error.statusCode, error);
       const connection = connectionOf(this);
       connection.readyState = ReadyState.CLOSED;
@@ -92,15 +102,20 @@ export class WebSocket extends WebSocketSession {
     const connection = connectionOf(this);
     connection.useExtensions(negotiated);
     connection.attach(socket);
-    connection.outbox.writeRaw(
-      switchingProtocolsResponse({
-        accept: accepted.accept,
-        protocol: accepted.protocol,
-        extensions: negotiated.header,
-        extraHeaderLines,
-      }),
-    );
-    reportHandshake('server', this.url, 101);
+    if (overStream) {
+      const answer = { protocol: accepted.protocol, extensions: negotiated.header, headers: options.headers };
+      answerStream(socket as unknown as AnswerableStream, streamAnswerHeaders(answer));
+    } else {
+      connection.outbox.writeRaw(
+        switchingProtocolsResponse({
+          accept: accepted.accept,
+          protocol: accepted.protocol,
+          extensions: negotiated.header,
+          extraHeaderLines,
+        }),
+      );
+    }
+    reportHandshake('server', this.url, overStream ? 200 : 101);
     // Listeners can still be attached after `new`: `open` fires on the next tick.
     process.nextTick(() => connection.start(head ?? undefined));
   }
@@ -112,10 +127,22 @@ function protocolList(protocols: readonly string[] | string | null | undefined):
 }
 
 function requestUrl(request: UpgradeRequest & { originalUrl?: string }, socket: Duplex): string {
-  const secure = (socket as { encrypted?: boolean }).encrypted === true;
+  const headers = request.headers;
+  // HTTP/2 names the scheme and the authority in pseudo-headers (RFC 9113 §8.3.1).
+  const secure = headers[':scheme'] !== undefined ? headers[':scheme'] === 'https' : (socket as { encrypted?: boolean }).encrypted === true;
   // Routers rewrite `url` below a mount point; `originalUrl` (Express) keeps what the client asked for.
-  const path = request.originalUrl ?? request.url ?? '/';
-  return `${secure ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${path}`;
+  const path = request.originalUrl ?? request.url ?? headerValue(headers[':path']) ?? '/';
+  return `${secure ? 'wss' : 'ws'}://${headerValue(headers[':authority']) ?? headers.host ?? 'localhost'}${path}`;
+}
+
+interface AnswerableStream {
+  readonly destroyed: boolean;
+  respond(headers: ReturnType<typeof streamAnswerHeaders>): void;
+}
+
+/** The 200 that opens the WebSocket on its stream; a stream the client already reset is left to close the session. */
+function answerStream(stream: AnswerableStream, headers: ReturnType<typeof streamAnswerHeaders>): void {
+  if (!stream.destroyed) stream.respond(headers);
 }
 
 /** Several `Sec-WebSocket-Extensions` lines are one list (RFC 9110 §5.3). */
