@@ -90,5 +90,9 @@ export const ErrorCode = {
   PING_TIMEOUT: 'WS_ERR_PING_TIMEOUT',
   SOCKET: 'WS_ERR_SOCKET',
   BUFFER_OVERFLOW: 'WS_ERR_BUFFER_OVERFLOW',
+  /** Client over HTTP/2: the server's SETTINGS do not enable extended CONNECT (RFC 8441 §3). */
+  HTTP2_NO_EXTENDED_CONNECT: 'WS_ERR_HTTP2_NO_EXTENDED_CONNECT',
+  /** Client over HTTP/2 with TLS: the server did not choose h2 in ALPN (RFC 9113 §3.2). */
+  HTTP2_ALPN: 'WS_ERR_HTTP2_ALPN',
   SSE_BUFFER_FULL: 'SSE_ERR_BUFFER_FULL',
 } as const;

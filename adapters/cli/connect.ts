@@ -19,6 +19,7 @@ closes with 1000 and waits for the server's close.
 Options:
   -p, --protocol NAME         offer a subprotocol (repeatable, in order of preference)
       --deflate               offer permessage-deflate
+      --http2                 connect over HTTP/2 (RFC 8441): ALPN h2 for wss:, h2c for ws:
   -b, --binary hex|base64     how binary messages are printed (default hex)
   -w, --wait SECONDS          after the end of input, wait for replies until none has come for
                               SECONDS, then close (default 0.5; 0 closes at once)
@@ -33,6 +34,7 @@ const OPTIONS = {
   ...PEER_OPTIONS,
   protocol: { type: 'string', short: 'p', multiple: true },
   deflate: { type: 'boolean' },
+  http2: { type: 'boolean' },
   binary: { type: 'string', short: 'b' },
   wait: { type: 'string', short: 'w' },
 } as const;
@@ -47,7 +49,8 @@ export function connect(args: string[]): Promise<number> {
   const format = binaryFormat(values.binary);
   const wait = Number(values.wait ?? 0.5);
   if (!(wait >= 0 && Number.isFinite(wait))) throw new CliError(`--wait takes seconds >= 0, not ${JSON.stringify(values.wait)}`, 2);
-  const options: ClientOptions = { ...peerOptions(values), ...(values.deflate === true ? { extensions: [permessageDeflate()] } : {}) };
+  const extensions = values.deflate === true ? [permessageDeflate()] : [];
+  const options: ClientOptions = { ...peerOptions(values), extensions, ...(values.http2 === true ? { http2: true } : {}) };
   let ws: Client;
   try {
     ws = new Client(positionals[0]!, values.protocol ?? null, options);

@@ -3,18 +3,22 @@
  * runs the opening handshake (through a proxy tunnel and TLS when asked), then hands the
  * socket to the same session object the server uses, in the client role. This folder is the
  * client: the connection attempt and its redirects here, the HTTP CONNECT proxy (`proxy.ts`) and
- * the TCP or TLS transport under it (`transport.ts`).
+ * the TCP or TLS transport under it (`transport.ts`); with `http2: true`, a stream of a shared
+ * HTTP/2 session instead (RFC 8441: `http2-attempt.ts`, `http2-session-pool.ts`).
  */
 import * as http from 'node:http';
+import type { ClientHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { ArgumentError, ConnectionError, HandshakeError } from '../errors.js';
+import { ConnectionError, HandshakeError } from '../errors.js';
 import { openTunnel, proxyFor, type ProxyOptions } from './proxy.js';
 import { createTransport, hostOf, type ClientNetOptions, type ClientTlsOptions } from './transport.js';
 import { headerLines, withoutCredentials, type HeaderValues } from '../handshake/custom-headers.js';
 import { checkServerResponse, clientHandshake, protocolList } from '../handshake/client-handshake.js';
+import { attemptOverHttp2, type StreamAttempt } from './http2-attempt.js';
+import { parseUrl, validateClientOptions } from './client-arguments.js';
 import { ReadyState, WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
 import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
-import { offerClient, validatePlugins, type ClientOffer } from '../extensions/negotiation.js';
+import { offerClient, validatePlugins, type ClientOffer, type NegotiatedExtensions } from '../extensions/negotiation.js';
 import { DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
 import { reportHandshake } from '../observability/diagnostics.js';
 
@@ -34,6 +38,11 @@ export interface ClientOptions extends SessionOptions {
   followRedirects?: boolean;
   /** Default 10. */
   maxRedirects?: number;
+  /**
+   * Connect over HTTP/2 (RFC 8441): a stream of one session per origin, shared by every such
+   * client (`wss:` asks for h2 in ALPN, `ws:` is HTTP/2 with prior knowledge). Default false.
+   */
+  http2?: boolean;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -45,6 +54,8 @@ export class Client extends WebSocketSession {
   headers: http.IncomingHttpHeaders = {};
   private request: http.ClientRequest | null = null;
   private tunnel: Duplex | null = null;
+  /** The handshake over HTTP/2, until its stream is handed over. */
+  private streamAttempt: StreamAttempt | null = null;
   private readonly offeredProtocols: string[];
   private readonly plugins: ExtensionPlugin[];
   private readonly clientOptions: ClientOptions;
@@ -96,6 +107,7 @@ export class Client extends WebSocketSession {
     }
     try {
       const proxy = proxyFor(target, options.proxy);
+      if (options.http2 === true) return this.connectOverHttp2(target, redirects, proxy);
       let tunnel: Duplex | null = null;
       if (proxy !== null) {
         tunnel = await openTunnel(target, proxy, { net: options.net, signal: this.abortController.signal });
@@ -135,22 +147,48 @@ export class Client extends WebSocketSession {
     }
   }
 
+  /** The handshake on a stream of the origin's HTTP/2 session; the same outcomes as over HTTP/1.1. */
+  private connectOverHttp2(target: URL, redirects: number, proxy: ProxyOptions | null): void {
+    const options = this.clientOptions;
+    const offer = offerClient(this.plugins, { maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH });
+    const endpoint = { target, proxy, tls: options.tls, net: options.net };
+    this.streamAttempt = attemptOverHttp2(endpoint, { protocols: this.offeredProtocols, offer, headers: this.requestHeaders }, {
+      answered: (status, headers) => {
+        this.statusCode = status;
+        this.headers = headers;
+      },
+      opened: (stream: ClientHttp2Stream, protocol, extensions, status) => this.established(stream, undefined, protocol, extensions, status),
+      refused: (status, headers) => this.redirectOrFail(status, headers.location, target, redirects),
+      failed: (error) => this.failHandshake(asConnectionError(error, this.url)),
+    });
+  }
+
   private upgraded(response: http.IncomingMessage, socket: Duplex, head: Buffer, key: string, offer: ClientOffer): void {
     this.statusCode = response.statusCode;
     this.headers = response.headers;
+    let protocol: string;
+    let extensions: NegotiatedExtensions;
     try {
       const accepted = checkServerResponse(response.statusCode, response.headers, key, this.offeredProtocols, offer.names);
-      this.protocol = accepted.protocol;
-      this.#connection.useExtensions(offer.activate(accepted.extensions));
+      protocol = accepted.protocol;
+      extensions = offer.activate(accepted.extensions);
     } catch (error) {
       socket.destroy();
       // release() also drops the proxy tunnel under a TLS socket.
       return this.failHandshake(error as Error);
     }
+    this.established(socket, head, protocol, extensions, 101);
+  }
+
+  /** The handshake succeeded: the socket (or stream) goes to the session, which opens. */
+  private established(socket: Duplex, head: Buffer | undefined, protocol: string, extensions: NegotiatedExtensions, status: number): void {
+    this.protocol = protocol;
+    this.#connection.useExtensions(extensions);
     this.settled = true;
     this.tunnel = null;
+    this.streamAttempt = null;
     this.clearDeadline();
-    reportHandshake('client', this.url, 101);
+    reportHandshake('client', this.url, status);
     this.#connection.attach(socket);
     this.#connection.start(head);
   }
@@ -164,9 +202,7 @@ export class Client extends WebSocketSession {
     this.request?.destroy();
     this.request = null;
     this.tunnel = null;
-    const location = response.headers.location;
     const status = response.statusCode ?? 0;
-    const options = this.clientOptions;
     if (status === 101) {
       // Node hands over a 101 as an upgrade only with both `Upgrade` and `Connection: upgrade`;
       // the checks say which of them is missing.
@@ -177,6 +213,12 @@ export class Client extends WebSocketSession {
       }
       return this.failHandshake(new HandshakeError('the 101 response did not upgrade the connection', 'WS_ERR_HANDSHAKE_UPGRADE', status));
     }
+    this.redirectOrFail(status, response.headers.location, target, redirects);
+  }
+
+  /** A response that is not the handshake's: followed when it is a redirect and redirects are on, else a failure. */
+  private redirectOrFail(status: number, location: string | undefined, target: URL, redirects: number): void {
+    const options = this.clientOptions;
     if (options.followRedirects === true && REDIRECTS.has(status) && location !== undefined) {
       if (redirects >= (options.maxRedirects ?? 10)) {
         return this.failHandshake(new HandshakeError(`more than ${options.maxRedirects ?? 10} redirects`, 'WS_ERR_TOO_MANY_REDIRECTS', status));
@@ -225,11 +267,14 @@ export class Client extends WebSocketSession {
     this.clearDeadline();
     const request = this.request;
     const tunnel = this.tunnel;
+    const streamAttempt = this.streamAttempt;
     this.request = null;
     this.tunnel = null;
+    this.streamAttempt = null;
     this.abortController.abort();
     request?.destroy();
     tunnel?.destroy();
+    streamAttempt?.cancel();
   }
 
   private clearDeadline(): void {
@@ -238,35 +283,7 @@ export class Client extends WebSocketSession {
   }
 }
 
-function validateClientOptions(options: ClientOptions): void {
-  const { handshakeTimeout, maxRedirects } = options;
-  if (handshakeTimeout !== undefined && !(typeof handshakeTimeout === 'number' && handshakeTimeout > 0 && Number.isFinite(handshakeTimeout))) {
-    throw new ArgumentError('option handshakeTimeout must be a number of seconds > 0', 'ERR_INVALID_OPTION');
-  }
-  if (maxRedirects !== undefined && !(Number.isInteger(maxRedirects) && maxRedirects >= 0)) {
-    throw new ArgumentError('option maxRedirects must be an integer >= 0', 'ERR_INVALID_OPTION');
-  }
-}
-
 function ignore(): void {}
-
-/** `ws:`/`wss:` (and `http:`/`https:`, mapped), no fragment (WHATWG WebSocket constructor steps 1-6). */
-function parseUrl(url: string | URL): URL {
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    throw new ArgumentError(`${String(url)} is not a valid URL`, 'ERR_INVALID_URL');
-  }
-  if (target.protocol === 'http:') target.protocol = 'ws:';
-  else if (target.protocol === 'https:') target.protocol = 'wss:';
-  if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
-    throw new ArgumentError(`${target.href} is not a ws: or wss: URL`, 'ERR_INVALID_URL');
-  }
-  // `hash` is '' for both no fragment and an empty one (`ws://h/#`); the serialization tells them apart.
-  if (target.hash !== '' || target.href.includes('#')) throw new ArgumentError('a WebSocket URL has no fragment', 'ERR_INVALID_URL');
-  return target;
-}
 
 function asConnectionError(error: Error, url: string): Error {
   if (error instanceof ConnectionError || error instanceof HandshakeError) return error;
