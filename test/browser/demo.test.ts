@@ -6,56 +6,15 @@
  * Without /usr/bin/chromium the test is skipped, except in CI (`CI` set), where it must run: .ci/run installs
  * Chromium. `DEMO_SCREENSHOT=/tmp/demo.png npx jest test/browser` also saves a screenshot of the first tab.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium, mustRun, openTab, say, shownMessages } from './browser-helpers.js';
 import { serve, type RunningExample } from '../examples/example-helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createDemoApp } = require('../../examples/demo/app.js') as { createDemoApp(): unknown };
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const mustRun = available || Boolean(process.env.CI);
-const STEP_MS = 10000;
-
 let example: RunningExample | undefined;
 let browser: Browser | undefined;
-
-afterEach(async () => {
-  // The browser first: its WebSockets are connections the server would otherwise wait for.
-  await browser?.close();
-  browser = undefined;
-  await example?.close();
-  example = undefined;
-});
-
-/** A fresh tab (its own browser context) on the demo, connected, with its nickname set. */
-async function openTab(url: string, nickname: string, problems: string[]): Promise<Page> {
-  const page = await browser!.newPage({ viewport: { width: 1200, height: 760 } });
-  page.setDefaultTimeout(STEP_MS);
-  page.on('pageerror', (error) => problems.push(`${nickname}: page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`${nickname}: console error: ${message.text()}`);
-  });
-  await page.goto(url);
-  await page.locator('#status[data-state="open"]').waitFor();
-  await page.fill('#nickname', nickname);
-  await page.press('#nickname', 'Enter');
-  return page;
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#text', text);
-  await page.press('#text', 'Enter');
-}
-
-/** The chat messages a tab shows, as `from: text`, once there are `count` of them. */
-async function shownMessages(page: Page, count: number): Promise<string[]> {
-  await page.locator(`#messages li.message >> nth=${count - 1}`).waitFor();
-  return page.locator('#messages li.message').evaluateAll((items) =>
-    items.map((item) => `${item.querySelector('.from')?.textContent}: ${item.querySelector('.text')?.textContent}`),
-  );
-}
 
 const title = mustRun
   ? 'two tabs chat through the demo page and both see both messages, and the live feed (EventSource) shows them'
@@ -64,24 +23,11 @@ const title = mustRun
 (mustRun ? test : test.skip)(title, async () => {
   example = await serve(createDemoApp());
   const url = `${example.httpBase}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-    timeout: 30000,
-  });
+  browser = await launchChromium();
   const problems: string[] = [];
 
-  const alice = await openTab(url, 'alice', problems);
-  const bob = await openTab(url, 'bob', problems);
+  const alice = await openTab(browser!, url, 'alice', problems);
+  const bob = await openTab(browser!, url, 'bob', problems);
   // Alice sees Bob arrive (as a join, then a rename to his nickname) before anyone speaks.
   await alice.locator('#messages li.notice', { hasText: 'is now bob' }).waitFor();
 
