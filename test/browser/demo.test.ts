@@ -16,6 +16,14 @@ const { createDemoApp } = require('../../examples/demo/app.js') as { createDemoA
 let example: RunningExample | undefined;
 let browser: Browser | undefined;
 
+afterEach(async () => {
+  // The browser first: its WebSockets are connections the server would otherwise wait for.
+  await browser?.close();
+  browser = undefined;
+  await example?.close();
+  example = undefined;
+});
+
 const title = mustRun
   ? 'two tabs chat through the demo page and both see both messages, and the live feed (EventSource) shows them'
   : `SKIPPED: ${CHROMIUM} not found (apt-get install chromium to run the browser test; in CI it always runs)`;
