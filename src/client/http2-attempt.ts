@@ -9,7 +9,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders as Http2Headers } from 'node:http2';
 import { ConnectionError, ErrorCode, HandshakeError } from '../errors.js';
 import type { ClientOffer, NegotiatedExtensions } from '../extensions/negotiation.js';
-import { checkStreamResponse, extendedConnectHeaders, isSuccess, streamResponse, type ExtendedConnectRequest } from './http2-handshake.js';
+import { checkChosen } from '../handshake/client-handshake.js';
+import { extendedConnectHeaders, isSuccess, streamResponse, type ExtendedConnectRequest } from './http2-handshake.js';
 import { leaseSession, type Http2Endpoint, type SessionLease } from './http2-session-pool.js';
 
 export interface StreamRequest extends Omit<ExtendedConnectRequest, 'extensionOffer'> {
@@ -126,7 +127,7 @@ class Http2Attempt implements StreamAttempt {
     let protocol: string;
     let extensions: NegotiatedExtensions;
     try {
-      const accepted = checkStreamResponse(status, headers, this.request.protocols, this.request.offer.names);
+      const accepted = checkChosen(status, headers, this.request.protocols, this.request.offer.names);
       protocol = accepted.protocol;
       extensions = activate(this.request.offer, accepted.extensions, status);
     } catch (error) {

@@ -6,17 +6,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { IncomingHttpHeaders as Http2IncomingHeaders, OutgoingHttpHeaders } from 'node:http2';
-import { HandshakeError } from '../errors.js';
 import { basicCredentials } from '../handshake/basic-credentials.js';
-import { ClientHandshakeCode, type AcceptedResponse } from '../handshake/client-handshake.js';
 import type { HeaderValues } from '../handshake/custom-headers.js';
-import { headerTokens } from '../handshake/header-tokens.js';
+import { isConnectionSpecific } from '../handshake/extended-connect.js';
 
-/**
- * Connection-specific headers: HTTP/2 has none (RFC 9113 §8.2.2), and Node refuses to send them.
- * `Upgrade`, `Connection` and `Transfer-Encoding` never get here (`headerLines` refuses them).
- */
-const CONNECTION_SPECIFIC = new Set(['keep-alive', 'proxy-connection', 'te']);
 
 export interface ExtendedConnectRequest {
   protocols: readonly string[];
@@ -40,7 +33,7 @@ export function extendedConnectHeaders(target: URL, request: ExtendedConnectRequ
     const lower = name.toLowerCase();
     // RFC 9113 §8.3.1: a client speaking HTTP/2 itself puts the host in `:authority`, not in `Host`.
     if (lower === 'host') headers[':authority'] = String(value);
-    else if (!CONNECTION_SPECIFIC.has(lower)) headers[lower] = joinValues(headers[lower], value);
+    else if (!isConnectionSpecific(lower)) headers[lower] = joinValues(headers[lower], value);
   }
   headers['sec-websocket-version'] = '13';
   if (request.protocols.length > 0) headers['sec-websocket-protocol'] = request.protocols.join(', ');
@@ -68,25 +61,4 @@ export function streamResponse(headers: Http2IncomingHeaders): { status: number;
 /** RFC 8441 §5: a 2xx answer opens the WebSocket. */
 export function isSuccess(status: number): boolean {
   return status >= 200 && status <= 299;
-}
-
-/** RFC 6455 §4.1, the checks that remain over HTTP/2: the subprotocol and extensions chosen were offered. */
-export function checkStreamResponse(
-  status: number,
-  headers: IncomingHttpHeaders,
-  offeredProtocols: readonly string[],
-  offeredExtensions: readonly string[],
-): AcceptedResponse {
-  const protocol = headers['sec-websocket-protocol'] ?? '';
-  if (protocol !== '' && !offeredProtocols.includes(protocol)) {
-    throw new HandshakeError(`the server chose subprotocol ${protocol}, which was not offered`, ClientHandshakeCode.PROTOCOL, status);
-  }
-  const extensions = headers['sec-websocket-extensions'] ?? '';
-  for (const token of headerTokens(extensions)) {
-    const name = token.split(';')[0]!.trim();
-    if (!offeredExtensions.includes(name)) {
-      throw new HandshakeError(`the server chose extension ${name}, which was not offered`, ClientHandshakeCode.EXTENSION, status);
-    }
-  }
-  return { protocol, extensions };
 }

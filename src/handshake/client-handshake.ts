@@ -77,15 +77,28 @@ export function checkServerResponse(
   if (headers['sec-websocket-accept'] !== acceptKey(key)) {
     throw new HandshakeError('Sec-WebSocket-Accept does not match the key', ClientHandshakeCode.ACCEPT, 101);
   }
+  return checkChosen(101, headers, offeredProtocols, offeredExtensions);
+}
+
+/**
+ * RFC 6455 §4.1 steps 5-6, the checks a 101 and an HTTP/2 answer (RFC 8441 §5) share: the
+ * subprotocol and the extensions the server chose were offered. `status` goes into the error.
+ */
+export function checkChosen(
+  status: number,
+  headers: IncomingHttpHeaders,
+  offeredProtocols: readonly string[],
+  offeredExtensions: readonly string[],
+): AcceptedResponse {
   const protocol = headers['sec-websocket-protocol'] ?? '';
   if (protocol !== '' && !offeredProtocols.includes(protocol)) {
-    throw new HandshakeError(`the server chose subprotocol ${protocol}, which was not offered`, ClientHandshakeCode.PROTOCOL, 101);
+    throw new HandshakeError(`the server chose subprotocol ${protocol}, which was not offered`, ClientHandshakeCode.PROTOCOL, status);
   }
   const extensions = headers['sec-websocket-extensions'] ?? '';
   for (const token of headerTokens(extensions)) {
     const name = token.split(';')[0]!.trim();
     if (!offeredExtensions.includes(name)) {
-      throw new HandshakeError(`the server chose extension ${name}, which was not offered`, ClientHandshakeCode.EXTENSION, 101);
+      throw new HandshakeError(`the server chose extension ${name}, which was not offered`, ClientHandshakeCode.EXTENSION, status);
     }
   }
   return { protocol, extensions };

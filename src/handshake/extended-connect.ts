@@ -39,8 +39,13 @@ export function negotiateExtendedConnect(request: UpgradeRequest, policy: Server
   return { protocol: chooseProtocol(headers['sec-websocket-protocol'], policy.protocols) };
 }
 
-/** Connection-specific headers: meaningless on HTTP/2 and refused by it (RFC 9113 §8.2.2). */
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+/** Connection-specific headers: meaningless on HTTP/2 and refused by Node there (RFC 9113 §8.2.2). */
+const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade']);
+
+/** Is `lowerCaseName` a header HTTP/2 has no place for? The `headers` option's such entries are dropped on a stream. */
+export function isConnectionSpecific(lowerCaseName: string): boolean {
+  return CONNECTION_SPECIFIC.has(lowerCaseName);
+}
 
 export interface StreamAnswer {
   protocol: string;
@@ -54,7 +59,7 @@ export function streamAnswerHeaders(answer: StreamAnswer): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ':status': 200 };
   for (const [name, value] of Object.entries(answer.headers ?? {})) {
     const lower = name.toLowerCase();
-    if (!CONNECTION_SPECIFIC.has(lower)) headers[lower] = Array.isArray(value) ? [...(value as readonly string[])] : String(value);
+    if (!isConnectionSpecific(lower)) headers[lower] = Array.isArray(value) ? [...(value as readonly string[])] : String(value);
   }
   if (answer.protocol !== '') headers['sec-websocket-protocol'] = answer.protocol;
   if (answer.extensions !== '') headers['sec-websocket-extensions'] = answer.extensions;

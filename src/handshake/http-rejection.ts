@@ -41,6 +41,7 @@ function ignore(): void {}
 /** What a refusal needs of an HTTP/2 stream (`ServerHttp2Stream` fits). */
 export interface RefusableStream {
   readonly destroyed: boolean;
+  readonly closed: boolean;
   readonly headersSent: boolean;
   respond(headers: Record<string, string | number>): void;
   end(body: string, callback: () => void): unknown;
@@ -54,7 +55,7 @@ export interface RefusableStream {
  */
 export function refuseStream(stream: RefusableStream, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
   stream.on('error', ignore);
-  if (stream.destroyed) return;
+  if (stream.destroyed || stream.closed) return;
   if (stream.headersSent) {
     stream.close();
     return;

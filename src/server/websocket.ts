@@ -137,12 +137,13 @@ function requestUrl(request: UpgradeRequest & { originalUrl?: string }, socket: 
 
 interface AnswerableStream {
   readonly destroyed: boolean;
+  readonly closed: boolean;
   respond(headers: ReturnType<typeof streamAnswerHeaders>): void;
 }
 
 /** The 200 that opens the WebSocket on its stream; a stream the client already reset is left to close the session. */
 function answerStream(stream: AnswerableStream, headers: ReturnType<typeof streamAnswerHeaders>): void {
-  if (!stream.destroyed) stream.respond(headers);
+  if (!stream.destroyed && !stream.closed) stream.respond(headers);
 }
 
 /** Several `Sec-WebSocket-Extensions` lines are one list (RFC 9110 §5.3). */

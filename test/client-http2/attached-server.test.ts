@@ -13,18 +13,10 @@ import { attach } from '../../adapters/index.js';
 import { websocket as expressWebsocket } from '../../adapters/express.js';
 import { attach as attachKoa, websocket as koaWebsocket } from '../../adapters/koa.js';
 import { permessageDeflate, type WebSocket } from '../../src/index.js';
-import { pooledSessionCount } from '../../src/client/http2-session-pool.js';
-import { closeAll, isolateProxyVariables, onCleanup, openClient, record, within } from '../client/helpers.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { onCleanup, openClient, record, within } from '../client/helpers.js';
+import { clientHttp2Suite } from './suite.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
-isolateProxyVariables();
-afterEach(closeAll);
-afterEach(() => expect(pooledSessionCount()).toBe(0));
+const suite = clientHttp2Suite();
 
 interface Running {
   server: http2.Http2SecureServer;
@@ -41,7 +33,7 @@ async function start(kind: 'express' | 'koa'): Promise<Running> {
     ws.on('message', (event) => ws.send(event.data));
   };
   const options = { protocols: ['chat'], extensions: [permessageDeflate({ threshold: 0 })] };
-  const server = http2.createSecureServer({ key: certs.server.private, cert: certs.server.cert, allowHTTP1: true });
+  const server = http2.createSecureServer({ key: suite.certs.server.private, cert: suite.certs.server.cert, allowHTTP1: true });
   if (kind === 'express') {
     const app = express();
     app.use((req, res, next) => (req.get('authorization') === 'let-me-in' ? next() : void res.status(401).send('who are you?')));
@@ -81,7 +73,7 @@ const AUTH = { headers: { Authorization: 'let-me-in' } };
 describe.each(['express', 'koa'] as const)('%s app on an attached http2 secure server', (kind) => {
   test('echo over HTTP/2 with the subprotocol and permessage-deflate negotiated; two clients share one connection', async () => {
     const running = await start(kind);
-    const options = { http2: true, tls: { rootCertFile: certs.caFile }, extensions: [permessageDeflate()], ...AUTH };
+    const options = { http2: true, tls: { rootCertFile: suite.certs.caFile }, extensions: [permessageDeflate()], ...AUTH };
     const a = await openClient(`${running.origin}/chat`, ['chat'], options);
     const b = await openClient(`${running.origin}/chat`, ['chat'], options);
     expect([a.client.statusCode, a.client.protocol]).toEqual([200, 'chat']);
@@ -101,12 +93,12 @@ describe.each(['express', 'koa'] as const)('%s app on an attached http2 secure s
 
   test("the app's 401 is the client's statusCode; an HTTP/1.1 client reaches the same server", async () => {
     const running = await start(kind);
-    const refused = record(`${running.origin}/chat`, null, { http2: true, tls: { rootCertFile: certs.caFile } });
+    const refused = record(`${running.origin}/chat`, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } });
     const event = await refused.closed;
     expect(event.code).toBe(1006);
     expect(refused.errors.map((e) => [e.code, e.statusCode])).toEqual([['WS_ERR_HANDSHAKE_STATUS', 401]]);
     expect(refused.client.statusCode).toBe(401);
-    const http1 = await openClient(`${running.origin}/chat`, ['chat'], { tls: { rootCertFile: certs.caFile }, ...AUTH });
+    const http1 = await openClient(`${running.origin}/chat`, ['chat'], { tls: { rootCertFile: suite.certs.caFile }, ...AUTH });
     expect(http1.client.statusCode).toBe(101);
     http1.client.send('over HTTP/1.1');
     expect(await http1.nextMessage()).toBe('over HTTP/1.1');
@@ -116,7 +108,7 @@ describe.each(['express', 'koa'] as const)('%s app on an attached http2 secure s
 
   test('server.close() closes every WebSocket on the session with 1001', async () => {
     const running = await start(kind);
-    const options = { http2: true, tls: { rootCertFile: certs.caFile }, ...AUTH };
+    const options = { http2: true, tls: { rootCertFile: suite.certs.caFile }, ...AUTH };
     const clients = await Promise.all(Array.from({ length: 4 }, () => openClient(`${running.origin}/chat`, null, options)));
     const serverClosed = within(new Promise<void>((resolve) => running.server.close(() => resolve())), 'the server to close');
     for (const c of clients) expect(await c.closed).toMatchObject({ code: 1001, wasClean: true });

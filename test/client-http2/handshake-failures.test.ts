@@ -9,19 +9,11 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { constants, type ServerHttp2Stream } from 'node:http2';
 import { ConnectionError, HandshakeError } from '../../src/index.js';
-import { pooledSessionCount } from '../../src/client/http2-session-pool.js';
-import { closeAll, isolateProxyVariables, listen, onCleanup, record, within, type Recorded } from '../client/helpers.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { listen, onCleanup, record, within, type Recorded } from '../client/helpers.js';
+import { clientHttp2Suite } from './suite.js';
 import { startFixture } from './h2-fixture.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
-isolateProxyVariables();
-afterEach(closeAll);
-afterEach(() => expect(pooledSessionCount()).toBe(0));
+const suite = clientHttp2Suite();
 
 async function expectFailure(c: Recorded, code: string, className: string): Promise<void> {
   const event = await c.closed;
@@ -45,27 +37,27 @@ test('a server that does not enable extended CONNECT: WS_ERR_HTTP2_NO_EXTENDED_C
 });
 
 test('wss: to a TLS server without h2: WS_ERR_HTTP2_ALPN (an HTTPS/1.1 server, a TLS server with no ALPN)', async () => {
-  const http1 = https.createServer({ key: certs.server.private, cert: certs.server.cert }, (_req, res) => res.end('http/1.1 only'));
+  const http1 = https.createServer({ key: suite.certs.server.private, cert: suite.certs.server.cert }, (_req, res) => res.end('http/1.1 only'));
   http1.on('tlsClientError', () => undefined);
   const http1Port = await listen(http1);
-  const refused = record(`wss://localhost:${http1Port}/`, null, { http2: true, tls: { rootCertFile: certs.caFile } });
+  const refused = record(`wss://localhost:${http1Port}/`, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } });
   await expectFailure(refused, 'WS_ERR_HTTP2_ALPN', 'ConnectionError');
   expect(refused.errors[0]!.message).toMatch(/does not speak HTTP\/2/);
 
-  const plainTls = tls.createServer({ key: certs.server.private, cert: certs.server.cert }, (socket) => socket.on('error', () => undefined));
+  const plainTls = tls.createServer({ key: suite.certs.server.private, cert: suite.certs.server.cert }, (socket) => socket.on('error', () => undefined));
   const tlsPort = await listen(plainTls);
-  const noAlpn = record(`wss://localhost:${tlsPort}/`, null, { http2: true, tls: { rootCertFile: certs.caFile } });
+  const noAlpn = record(`wss://localhost:${tlsPort}/`, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } });
   await expectFailure(noAlpn, 'WS_ERR_HTTP2_ALPN', 'ConnectionError');
   expect(noAlpn.errors[0]!.message).toMatch(/ALPN: none/);
 });
 
 test('TLS verification is on by default over HTTP/2 too', async () => {
-  const fixture = await startFixture({ tls: { key: certs.server.private, cert: certs.server.cert } });
+  const fixture = await startFixture({ tls: { key: suite.certs.server.private, cert: suite.certs.server.cert } });
   const untrusted = record(`${fixture.origin}/`, null, { http2: true });
   await expectFailure(untrusted, 'WS_ERR_SOCKET', 'ConnectionError');
   expect(untrusted.errors[0]!.message).toMatch(/certificate/);
-  const misnamed = await startFixture({ tls: { key: certs.wrongName.private, cert: certs.wrongName.cert } });
-  const wrongName = record(`${misnamed.origin}/`, null, { http2: true, tls: { rootCertFile: certs.caFile } });
+  const misnamed = await startFixture({ tls: { key: suite.certs.wrongName.private, cert: suite.certs.wrongName.cert } });
+  const wrongName = record(`${misnamed.origin}/`, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } });
   await expectFailure(wrongName, 'WS_ERR_SOCKET', 'ConnectionError');
   expect(wrongName.errors[0]!.message).toMatch(/altnames|localhost/i);
   expect(misnamed.requests).toEqual([]);

@@ -4,23 +4,17 @@
  * pong, and the closing handshake with its codes in both directions ending in END_STREAM.
  */
 import { Opcode, encodeFragments } from '../../src/ws-frame-parser/index.js';
-import { closeAll, isolateProxyVariables, openClient, record } from '../client/helpers.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { openClient, record } from '../client/helpers.js';
+import { clientHttp2Suite } from './suite.js';
 import { startFixture, type Fixture } from './h2-fixture.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
-isolateProxyVariables();
-afterEach(closeAll);
+const suite = clientHttp2Suite({ emptyPoolAfterEach: false });
 
 const variants: Array<[string, () => Promise<{ fixture: Fixture; tls?: { rootCertFile: string } }>]> = [
   ['h2c (ws:)', async () => ({ fixture: await startFixture({ protocols: ['chat'] }) })],
   [
     'h2 over TLS (wss:)',
-    async () => ({ fixture: await startFixture({ protocols: ['chat'], tls: { key: certs.server.private, cert: certs.server.cert } }), tls: { rootCertFile: certs.caFile } }),
+    async () => ({ fixture: await startFixture({ protocols: ['chat'], tls: { key: suite.certs.server.private, cert: suite.certs.server.cert } }), tls: { rootCertFile: suite.certs.caFile } }),
   ],
 ];
 

@@ -4,20 +4,12 @@
  * `ProxyError`, and the environment's HTTP_PROXY applies as over HTTP/1.1.
  */
 import { ProxyError } from '../../src/index.js';
-import { pooledSessionCount } from '../../src/client/http2-session-pool.js';
-import { closeAll, isolateProxyVariables, openClient, record } from '../client/helpers.js';
+import { openClient, record } from '../client/helpers.js';
 import { startProxy } from '../client/proxy-server.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { clientHttp2Suite } from './suite.js';
 import { startFixture } from './h2-fixture.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
-isolateProxyVariables();
-afterEach(closeAll);
-afterEach(() => expect(pooledSessionCount()).toBe(0));
+const suite = clientHttp2Suite();
 
 test('ws: two clients through the proxy share one tunnel and one session', async () => {
   const fixture = await startFixture();
@@ -39,9 +31,9 @@ test('ws: two clients through the proxy share one tunnel and one session', async
 });
 
 test('wss: TLS with h2 inside the tunnel, the certificate checked against the origin', async () => {
-  const fixture = await startFixture({ tls: { key: certs.server.private, cert: certs.server.cert } });
+  const fixture = await startFixture({ tls: { key: suite.certs.server.private, cert: suite.certs.server.cert } });
   const proxy = await startProxy();
-  const c = await openClient(`${fixture.origin}/`, null, { http2: true, tls: { rootCertFile: certs.caFile }, proxy: { origin: proxy.origin } });
+  const c = await openClient(`${fixture.origin}/`, null, { http2: true, tls: { rootCertFile: suite.certs.caFile }, proxy: { origin: proxy.origin } });
   c.client.send('secure tunnel');
   expect(await c.nextMessage()).toBe('secure tunnel');
   expect(proxy.connects.map((r) => r.authority)).toEqual([`localhost:${fixture.port}`]);

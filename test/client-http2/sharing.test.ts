@@ -5,18 +5,11 @@
  * new one.
  */
 import { pooledSessionCount } from '../../src/client/http2-session-pool.js';
-import { closeAll, isolateProxyVariables, openClient, record, type Recorded } from '../client/helpers.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { openClient, record, type Recorded } from '../client/helpers.js';
+import { clientHttp2Suite } from './suite.js';
 import { startFixture } from './h2-fixture.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
-isolateProxyVariables();
-afterEach(closeAll);
-afterEach(() => expect(pooledSessionCount()).toBe(0));
+const suite = clientHttp2Suite();
 
 async function closeEach(clients: Recorded[]): Promise<void> {
   for (const c of clients) c.client.close(1000);
@@ -42,8 +35,8 @@ test('two clients to one origin share one TCP connection, each on its own stream
 });
 
 test('ten clients made in one turn, over TLS: one connection, ten streams, every echo to its own client', async () => {
-  const fixture = await startFixture({ tls: { key: certs.server.private, cert: certs.server.cert } });
-  const clients = Array.from({ length: 10 }, (_, i) => record(`${fixture.origin}/n/${i}`, null, { http2: true, tls: { rootCertFile: certs.caFile } }));
+  const fixture = await startFixture({ tls: { key: suite.certs.server.private, cert: suite.certs.server.cert } });
+  const clients = Array.from({ length: 10 }, (_, i) => record(`${fixture.origin}/n/${i}`, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } }));
   await Promise.all(clients.map((c) => c.opened));
   clients.forEach((c, i) => c.client.send(`message ${i}`));
   for (const [i, c] of clients.entries()) expect(await c.nextMessage()).toBe(`message ${i}`);
@@ -74,12 +67,12 @@ test('a client made after the session closed opens a new connection', async () =
 });
 
 test('other TLS settings, another host name or a terminated client: sessions follow the settings', async () => {
-  const fixture = await startFixture({ tls: { key: certs.server.private, cert: certs.server.cert } });
+  const fixture = await startFixture({ tls: { key: suite.certs.server.private, cert: suite.certs.server.cert } });
   const url = `${fixture.origin}/`;
-  const verified = await openClient(url, null, { http2: true, tls: { rootCertFile: certs.caFile } });
-  const sameSettings = await openClient(url, null, { http2: true, tls: { rootCertFile: certs.caFile } });
+  const verified = await openClient(url, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } });
+  const sameSettings = await openClient(url, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } });
   const unverified = await openClient(url, null, { http2: true, tls: { verifyPeer: false } });
-  const byAddress = await openClient(`wss://127.0.0.1:${fixture.port}/`, null, { http2: true, tls: { rootCertFile: certs.caFile } });
+  const byAddress = await openClient(`wss://127.0.0.1:${fixture.port}/`, null, { http2: true, tls: { rootCertFile: suite.certs.caFile } });
   expect(fixture.connections()).toBe(3);
   expect(pooledSessionCount()).toBe(3);
   // terminate() resets only its own stream; the session stays for the client that shares it.
