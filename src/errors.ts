@@ -90,6 +90,10 @@ export const ErrorCode = {
   PING_TIMEOUT: 'WS_ERR_PING_TIMEOUT',
   SOCKET: 'WS_ERR_SOCKET',
   BUFFER_OVERFLOW: 'WS_ERR_BUFFER_OVERFLOW',
+  /** Client: the opening handshake took too long; server with `legacyDrafts`: a draft-76 body never came. */
+  HANDSHAKE_TIMEOUT: 'WS_ERR_HANDSHAKE_TIMEOUT',
+  /** Thrown by `send()` with binary data on a draft-75/76 session, which carries text only. */
+  BINARY_UNSUPPORTED: 'ERR_BINARY_UNSUPPORTED',
   /** Client over HTTP/2: the server's SETTINGS do not enable extended CONNECT (RFC 8441 §3). */
   HTTP2_NO_EXTENDED_CONNECT: 'WS_ERR_HTTP2_NO_EXTENDED_CONNECT',
   /** Client over HTTP/2 with TLS: the server did not choose h2 in ALPN (RFC 9113 §3.2). */

@@ -9,8 +9,8 @@
  */
 import { EventSource, writeFrame } from '../event-source/event-source.js';
 import { formatEvent } from '../event-source/event-format.js';
-import { connectionOf, type WebSocketSession } from '../websocket-session/websocket-session.js';
-import type { Connection } from '../websocket-session/connection.js';
+import { engineOf, type WebSocketSession } from '../websocket-session/websocket-session.js';
+import type { SessionEngine } from '../websocket-session/session-engine.js';
 import { ReadyState } from '../websocket-session/ready-state.js';
 import type { HistoryResult } from './broker.js';
 import { EventFrames, resetEnvelope } from './event-frames.js';
@@ -29,7 +29,7 @@ export class Subscription {
    */
   private floor: string | null = null;
   /** A WebSocket subscriber's connection, looked up once rather than for every event; null for an event stream. */
-  private readonly connection: Connection | null;
+  private readonly connection: SessionEngine | null;
 
   constructor(
     readonly subscriber: Subscriber,
@@ -41,7 +41,7 @@ export class Subscription {
     /** The broker's order of ids, when it has one. */
     private readonly notAfter: NotAfter | undefined,
   ) {
-    this.connection = subscriber instanceof EventSource ? null : connectionOf(subscriber);
+    this.connection = subscriber instanceof EventSource ? null : engineOf(subscriber);
   }
 
   /** Live events wait until `replay()`. */
@@ -90,6 +90,8 @@ export class Subscription {
       const compressor = connection.sharedCompressor;
       if (compressor !== null) return void connection.sendPrepared(frames.deflatedFrame(compressor, this.envelope));
     }
+    // A text-only session (a legacy draft) cannot carry a binary event as it is; in an envelope it travels as base64.
+    if (!this.envelope && !connection.carriesBinary && typeof frames.event.data !== 'string') return;
     // Before open the send is queued, and goes out first once the socket opens.
     (subscriber as WebSocketSession).send(this.envelope ? frames.envelopeText : frames.event.data);
   }

@@ -26,8 +26,9 @@ import { DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
 import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
 import { negotiateServer, validatePlugins } from '../extensions/negotiation.js';
 import { ReadyState, WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
+import { acceptLegacyDraft, legacyDraftOf, type LegacyDraftOptions } from '../legacy-drafts/accept-draft.js';
 
-export interface WebSocketOptions extends SessionOptions {
+export interface WebSocketOptions extends SessionOptions, LegacyDraftOptions {
   /** Extensions offered to clients, in order of preference, e.g. `[permessageDeflate()]`. */
   extensions?: readonly ExtensionPlugin[];
   /** Extra headers for the 101 response (values with CR or LF are refused). */
@@ -64,16 +65,23 @@ export class WebSocket extends WebSocketSession {
   ) {
     let extraHeaderLines: string;
     let plugins: ExtensionPlugin[];
+    let draft: ReturnType<typeof legacyDraftOf>;
     try {
       super('server', options);
       extraHeaderLines = headerLines(options.headers);
       plugins = validatePlugins(options.extensions);
+      draft = legacyDraftOf(request, options);
     } catch (error) {
       // A programming error of the caller; the socket must not be left behind.
       socket.destroy();
       throw error;
     }
     this.url = requestUrl(request, socket);
+    if (draft !== null) {
+      const policy = { protocols: protocolList(protocols) ?? options.protocols, origins: options.origins };
+      acceptLegacyDraft(this, draft, { request, socket, head, policy, extraHeaderLines, options });
+      return;
+    }
     const overStream = isExtendedConnect(request);
     let accepted;
     let negotiated;

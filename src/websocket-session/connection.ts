@@ -15,7 +15,7 @@ import { toBuffer, type Payload, type SendData } from './send-data.js';
 import { asBuffer } from './message-data.js';
 import type { SessionOptions } from './session-options.js';
 import { ReadyState } from './ready-state.js';
-import { ReadHold } from './read-holds.js';
+import { holdReading, pausedByApplication, releaseReading } from './read-holds.js';
 import { Outbox, type OutboxHost } from './outbox.js';
 import { admits } from './outbound-limit.js';
 import { bindSocket, startReading, type SessionSocket, type SocketOwner } from './socket-listeners.js';
@@ -38,10 +38,9 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   /** Negotiated extensions: the pipeline messages run through, and the RSV bits they own. */
   private pipeline: SessionExtensions | null = null;
   private extensionRsv = 0;
-  /** Why reading is held back (`ReadHold` bits); the socket is read while none is set. */
-  private holds = 0;
-  /** Incoming bytes are handed to the parser (from `start()` on). */
-  private reading = false;
+  /** Why reading is held back, and whether it has started (`read-holds.ts`). */
+  holds = 0;
+  reading = false;
   /** Set by any incoming byte; the keep-alive reads and clears it. */
   heardFromPeer = false;
   /** Set by the client: gives up a connection attempt that has no socket yet. */
@@ -76,10 +75,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   start(head: Buffer | undefined): void {
     const socket = this.socket;
     if (socket === null || socket.destroyed) return;
-    startReading(socket);
-    this.reading = true;
-    // A pause() and resume() before now left the stream explicitly paused: a listener alone would not start it.
-    if (this.holds === 0) socket.resume();
+    startReading(this, socket);
     if (this.readyState === ReadyState.CLOSING) {
       // close() was called while connecting: the sends made before are dropped, the close frame
       // follows the handshake at once, and the frames that came with it are still read.
@@ -116,6 +112,11 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   }
 
   /** Frames made once for many sessions fit this one: it is a server's (unmasked) with no extension in the way. */
+  /** RFC 6455 carries binary messages as well as text. */
+  get carriesBinary(): boolean {
+    return true;
+  }
+
   get takesPrepared(): boolean {
     return this.role === 'server' && this.pipeline === null;
   }
@@ -280,19 +281,14 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   }
 
   get isPaused(): boolean {
-    return (this.holds & ReadHold.APPLICATION) !== 0;
+    return pausedByApplication(this);
   }
 
-  /** Stops reading the socket for `reason` (a `ReadHold` bit); messages already read are still delivered. */
   hold(reason: number): void {
-    this.holds |= reason;
-    this.socket?.pause();
+    holdReading(this, reason);
   }
 
-  /** `reason` no longer holds reading back; the socket is read again once no other reason does. */
   release(reason: number): void {
-    this.holds &= ~reason;
-    // Before `start()` no one listens for the bytes yet: resuming then would lose them.
-    if (this.holds === 0 && this.reading) this.socket?.resume();
+    releaseReading(this, reason);
   }
 }

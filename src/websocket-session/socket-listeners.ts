@@ -4,6 +4,7 @@
  * no closure.
  */
 import type { Duplex } from 'node:stream';
+import type { ReadGate } from './read-holds.js';
 
 /** What the socket's events are handed to (implemented by `WebSocketSession`). */
 export interface SocketOwner {
@@ -31,9 +32,12 @@ export function bindSocket(socket: Duplex, owner: SocketOwner): SessionSocket {
   return s;
 }
 
-/** Hands the socket's incoming bytes to its owner from now on. */
-export function startReading(socket: SessionSocket): void {
+/** Hands the socket's incoming bytes to its owner from now on, unless something holds reading back. */
+export function startReading(gate: ReadGate, socket: SessionSocket): void {
   socket.on('data', socketOnData);
+  gate.reading = true;
+  // A pause() and resume() before now left the stream explicitly paused: a listener alone would not start it.
+  if (gate.holds === 0) socket.resume();
 }
 
 function socketOnData(this: SessionSocket, chunk: Buffer): void {

@@ -4,9 +4,11 @@
  * the session and everything only it uses: the connection engine behind it (`connection.ts`),
  * the closing handshake, keep-alive, the per-turn write batch and the frame writer, the glue to
  * negotiated extensions, the event objects and listener surface, the async iterator and the
- * `Duplex` view. The session turns the application's calls into calls on its connection, which it
- * keeps in a private field; the server socket, the client and the server's registry reach that
- * connection through `connectionOf`, which the package does not export.
+ * `Duplex` view. The session turns the application's calls into calls on its engine
+ * (`session-engine.ts`), which it keeps in a private field: the RFC 6455 connection, or for a
+ * legacy draft the draft engine that the server socket puts in its place (`replaceEngine`). The
+ * server socket, the client, the server's registry and the Hub reach the engine through
+ * `connectionOf` / `engineOf`, which the package does not export.
  */
 import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from '../ws-frame-parser/index.js';
 import { ArgumentError } from '../errors.js';
@@ -19,19 +21,38 @@ import { ReadyState } from './ready-state.js';
 import { checkCloseArguments } from './closing-handshake.js';
 import { Connection } from './connection.js';
 import { ReadHold } from './read-holds.js';
+import type { ProtocolVersion, SessionEngine } from './session-engine.js';
 
-export type { SessionOptions };
+export type { SessionOptions, ProtocolVersion };
 export { ReadyState };
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 export type Role = 'server' | 'client';
 
 const EMPTY = Buffer.alloc(0);
 
-let connectionOfSession: (session: WebSocketSession) => Connection;
+let engineOfSession: (session: WebSocketSession) => SessionEngine;
+let setEngine: (session: WebSocketSession, engine: SessionEngine) => void;
 
-/** The connection behind a session, for the server socket, the client and the server's registry. */
+/** The engine behind a session, whichever protocol it speaks (the Hub's way in). */
+export function engineOf(session: WebSocketSession): SessionEngine {
+  return engineOfSession(session);
+}
+
+/** The RFC 6455 connection behind a session, for the server socket and the client, which make only those. */
 export function connectionOf(session: WebSocketSession): Connection {
-  return connectionOfSession(session);
+  const engine = engineOfSession(session);
+  if (!(engine instanceof Connection)) throw new TypeError(`a ${session.version} session has no RFC 6455 connection`);
+  return engine;
+}
+
+/**
+ * Puts `engine` in place of the RFC 6455 connection a session was made with: the server socket
+ * does it for a legacy draft handshake, right after construction and before the session is
+ * handed to anyone. `version` becomes the session's own.
+ */
+export function replaceEngine(session: WebSocketSession, engine: SessionEngine, version: ProtocolVersion): void {
+  setEngine(session, engine);
+  Object.defineProperty(session, 'version', { value: version, enumerable: true });
 }
 
 /**
@@ -39,7 +60,7 @@ export function connectionOf(session: WebSocketSession): Connection {
  * `close()` refuses from applications; `graceMs` bounds the wait for the peer.
  */
 export function closeWithStatus(session: WebSocketSession, code: number, graceMs?: number): void {
-  connectionOfSession(session).closingHandshake().requestWithStatus(code, graceMs);
+  engineOfSession(session).closingHandshake().requestWithStatus(code, graceMs);
 }
 
 export interface WebSocketSession {
@@ -47,8 +68,8 @@ export interface WebSocketSession {
   readonly OPEN: 1;
   readonly CLOSING: 2;
   readonly CLOSED: 3;
-  /** The protocol version spoken on the wire. */
-  readonly version: 'hybi-13';
+  /** The protocol version spoken on the wire: `'hixie-75'` or `'hixie-76'` only with the server's `legacyDrafts`. */
+  readonly version: ProtocolVersion;
 }
 
 export abstract class WebSocketSession extends WebSocketEventTarget {
@@ -63,21 +84,24 @@ export abstract class WebSocketSession extends WebSocketEventTarget {
   /** The extensions agreed in the handshake, as a `Sec-WebSocket-Extensions` value. */
   extensions = '';
   binaryType: BinaryType = 'nodebuffer';
-  readonly #connection: Connection;
+  #engine: SessionEngine;
 
   static {
-    // A static block may read the private field: this is the one way in from outside the class.
-    connectionOfSession = (session) => session.#connection;
+    // A static block may reach the private field: this is the one way in from outside the class.
+    engineOfSession = (session) => session.#engine;
+    setEngine = (session, engine) => {
+      session.#engine = engine;
+    };
   }
 
   protected constructor(role: Role, options: SessionOptions) {
     super();
     validateSessionOptions(options);
-    this.#connection = new Connection(this, role, options);
+    this.#engine = new Connection(this, role, options);
   }
 
   get readyState(): ReadyState {
-    return this.#connection.readyState;
+    return this.#engine.readyState;
   }
 
   /**
@@ -85,26 +109,26 @@ export abstract class WebSocketSession extends WebSocketEventTarget {
    * `false` when it waits behind a full socket (or before `open`); `drain` follows a `false`.
    */
   send(data: SendData): boolean {
-    return this.#connection.send(data);
+    return this.#engine.send(data);
   }
 
   /** Sends a ping; `callback` runs when the pong with the same payload arrives. */
   ping(payload: string | Buffer = EMPTY, callback?: () => void): boolean {
     const data = controlPayload(payload, 'ping');
-    const connection = this.#connection;
-    if (!connection.sendControl(Opcode.PING, data)) return false;
-    if (callback !== undefined) (connection.pingCallbacks ??= []).push([data, callback]);
+    const engine = this.#engine;
+    if (!engine.sendControl(Opcode.PING, data)) return false;
+    if (callback !== undefined) (engine.pingCallbacks ??= []).push([data, callback]);
     return true;
   }
 
   /** Sends an unsolicited pong (RFC 6455 §5.5.3: a one-way heartbeat). */
   pong(payload: string | Buffer = EMPTY): boolean {
-    return this.#connection.sendControl(Opcode.PONG, controlPayload(payload, 'pong'));
+    return this.#engine.sendControl(Opcode.PONG, controlPayload(payload, 'pong'));
   }
 
   /** Bytes accepted by `send()` and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.#connection.outbox.bufferedAmount;
+    return this.#engine.outbox.bufferedAmount;
   }
 
   /**
@@ -113,25 +137,25 @@ export abstract class WebSocketSession extends WebSocketEventTarget {
    */
   close(code?: number, reason?: string): void {
     checkCloseArguments(code, reason);
-    this.#connection.closingHandshake().request(code ?? CloseCode.NORMAL, reason ?? '');
+    this.#engine.closingHandshake().request(code ?? CloseCode.NORMAL, reason ?? '');
   }
 
   /** Drops the connection at once, without a closing handshake. */
   terminate(): void {
-    this.#connection.terminate();
+    this.#engine.terminate();
   }
 
   /** Stops reading from the socket (messages already received are still delivered). */
   pause(): void {
-    this.#connection.hold(ReadHold.APPLICATION);
+    this.#engine.hold(ReadHold.APPLICATION);
   }
 
   resume(): void {
-    this.#connection.release(ReadHold.APPLICATION);
+    this.#engine.release(ReadHold.APPLICATION);
   }
 
   get isPaused(): boolean {
-    return this.#connection.isPaused;
+    return this.#engine.isPaused;
   }
 
   /** `for await (const data of ws)`: each message's data, until the connection closes. */

@@ -13,15 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { EventSource, WebSocket } from '../../src/index.js';
 import * as connectAdapter from '../../adapters/connect.js';
 import * as koaAdapter from '../../adapters/koa.js';
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-const express5 = require('express') as typeof import('express');
-const express4 = require('express4') as typeof import('express');
-const connect = require('connect') as typeof import('connect');
-const Koa3 = require('koa') as typeof import('koa');
-const Koa2 = require('koa2') as typeof import('koa');
-const { Router } = require('@koa/router') as typeof import('@koa/router');
-/* eslint-enable @typescript-eslint/no-require-imports */
+import { Koa2, Koa3, Router, connect, connectErrors, deny, express4, express5, expressErrors, koaApp, nodeFallback } from './host-parts';
 
 export interface RunningHost {
   port: number;
@@ -88,7 +80,7 @@ function expressHost(name: string, express: typeof import('express')): Host {
     start() {
       const errors: unknown[] = [];
       const app = express();
-      app.use((req, res, next) => (req.headers['x-deny'] ? res.status(401).set('WWW-Authenticate', 'Bearer').send('no') : next()));
+      app.use(deny);
       app.use('/echo', connectAdapter.websocket(echo, { protocols: PROTOCOLS }));
       app.get('/rooms/:room', connectAdapter.websocket<http.IncomingMessage & { params: { room: string } }>((ws, req) => greetRoom(ws, req.params.room)));
       app.get('/origin', connectAdapter.websocket(echo, { origins: ORIGINS }));
@@ -101,12 +93,7 @@ function expressHost(name: string, express: typeof import('express')): Host {
       app.get('/sse-mw', connectAdapter.eventSource(hello, { ping: 0 }));
       app.get('/sse-throw', connectAdapter.eventSource(boom));
       app.get('/sse-reject', connectAdapter.eventSource(rejecting));
-      app.use((error: unknown, _req: unknown, res: import('express').Response, next: (error: unknown) => void) => {
-        errors.push(error);
-        // A stream's headers are out: the framework's own handler ends what is left.
-        if (res.headersSent) return next(error);
-        res.status(500).send('error');
-      });
+      app.use(expressErrors(errors));
       return listenOn(connectAdapter.attach(http.createServer(app), app), errors, streamCloses);
     },
   };
@@ -117,11 +104,7 @@ const connectHost: Host = {
   start() {
     const errors: unknown[] = [];
     const app = connect();
-    app.use((req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
-      if (!req.headers['x-deny']) return next();
-      res.writeHead(401, { 'WWW-Authenticate': 'Bearer' });
-      res.end('no');
-    });
+    app.use(deny);
     app.use('/echo', connectAdapter.websocket(echo, { protocols: PROTOCOLS }));
     app.use('/rooms', connectAdapter.websocket((ws, req) => greetRoom(ws, (req.url ?? '/').slice(1))));
     app.use('/origin', connectAdapter.websocket(echo, { origins: ORIGINS }));
@@ -137,12 +120,7 @@ const connectHost: Host = {
     app.use('/sse-throw', connectAdapter.eventSource(boom));
     app.use('/sse-reject', connectAdapter.eventSource(rejecting));
     app.use('/sse', (_req: http.IncomingMessage, res: http.ServerResponse) => hello(res.eventSource({ ping: 0 })));
-    app.use((error: unknown, _req: http.IncomingMessage, res: http.ServerResponse, _next: () => void) => {
-      errors.push(error);
-      if (res.headersSent) return void res.end();
-      res.statusCode = 500;
-      res.end('error');
-    });
+    app.use(connectErrors(errors));
     return listenOn(connectAdapter.attach(http.createServer(app), app), errors, streamCloses);
   },
 };
@@ -164,11 +142,7 @@ const nodeHost: Host = {
       '/sse': (_req, res) => hello(res.eventSource({ ping: 0 })),
     };
     const app = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-      const fail = (error?: unknown): void => {
-        if (error !== undefined) errors.push(error);
-        if (!res.headersSent) res.writeHead(error === undefined ? 404 : 500);
-        res.end();
-      };
+      const fail = nodeFallback(errors, res);
       if (req.headers['x-deny']) {
         res.writeHead(401, { 'WWW-Authenticate': 'Bearer' });
         res.end('no');
@@ -192,15 +166,7 @@ function koaHost(name: string, Koa: typeof import('koa')): Host {
     name,
     start() {
       const errors: unknown[] = [];
-      const app = new Koa();
-      app.silent = true;
-      app.on('error', (error: unknown) => errors.push(error));
-      app.use(async (ctx, next) => {
-        if (!ctx.get('x-deny')) return next();
-        ctx.status = 401;
-        ctx.set('WWW-Authenticate', 'Bearer');
-        ctx.body = 'no';
-      });
+      const app = koaApp(Koa, errors);
       app.use(koaAdapter.websocket(echo, { path: '/echo', protocols: PROTOCOLS }));
       const router = new Router();
       router.get('/rooms/:room', koaAdapter.websocket((ws, ctx) => greetRoom(ws, (ctx as unknown as { params: { room: string } }).params.room)));

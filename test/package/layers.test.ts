@@ -43,6 +43,20 @@ test('no file imports from a layer above its own', () => {
   expect(upward).toEqual([]);
 });
 
+test('the two codecs (RFC 6455 and the hixie drafts) import nothing but their own files', () => {
+  const outside: string[] = [];
+  for (const codec of ['src/ws-frame-parser', 'src/hixie-frame-parser']) {
+    for (const file of sourceFiles(codec)) {
+      const code = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      for (const match of code.matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+        const target = match[1]!.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(file), match[1]!)) : match[1]!;
+        if (!target.startsWith(`${codec}/`)) outside.push(`${file} imports ${target}`);
+      }
+    }
+  }
+  expect(outside).toEqual([]);
+});
+
 test('library files stay under 300 lines, adapters and middleware under 120', () => {
   const tooLong: string[] = [];
   for (const file of files) {
