@@ -33,7 +33,7 @@ export function dispatchUpgrade(
   offerUpgrade(request, {
     socket,
     head,
-    release: () => response.detachSocket(socket as Socket),
+    release: () => releaseResponse(response, socket),
     track: (session) => registry.track(session),
   });
   response.on('finish', () => {
@@ -42,6 +42,16 @@ export function dispatchUpgrade(
     closeWhenFlushed(socket);
   });
   listener(request, response);
+}
+
+/**
+ * The upgrade is claimed: the response lets go of the socket and reports itself finished, so
+ * that whatever waits for it (Koa's `on-finished` with its context, loggers) lets go of the
+ * socket too, instead of listening to it for the WebSocket's whole life.
+ */
+function releaseResponse(response: ServerResponse, socket: Duplex): void {
+  response.detachSocket(socket as Socket);
+  response.emit('finish');
 }
 
 function destroyOnError(this: Duplex): void {

@@ -48,8 +48,22 @@ export function defineHandlerProperties(prototype: EventHandlers, types: readonl
   }
 }
 
+/**
+ * The table EventEmitter keeps its listeners in (`_events`). Node makes it `{ __proto__: null }`,
+ * an object literal that V8 keeps in dictionary mode (hash table, ~340 B per idle connection
+ * more); an instance of a class whose prototype is null has no inherited keys either, and stays a
+ * fast object while its few event types are added.
+ */
+const ListenerTable = function ListenerTable() {} as unknown as new () => object;
+ListenerTable.prototype = Object.create(null) as object;
+
 export class EventHandlers extends EventEmitter {
   private [kHandlers]: Map<string, Wrapped> | undefined;
+
+  constructor() {
+    super();
+    (this as unknown as { _events: object })._events = new ListenerTable();
+  }
 
   static {
     // The `on*` properties of the subclasses reach the handler table through these, unpublished.

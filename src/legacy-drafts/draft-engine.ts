@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { CLOSING_FRAME, HixieParser, TEXT_FRAME_END, TEXT_FRAME_START, textFrameLength, type HixieFailure, type HixieSink } from '../hixie-frame-parser/index.js';
 import { CloseCode } from '../ws-frame-parser/index.js';
 import { ArgumentError, ConnectionError, ErrorCode, ProtocolError } from '../errors.js';
+import { socketFailure } from '../websocket-session/socket-error.js';
 import { reportHandshake } from '../observability/diagnostics.js';
 import { emitClose, emitError, emitOpen } from '../websocket-session/lifecycle.js';
 import { deliverMessage } from '../websocket-session/incoming-frames.js';
@@ -229,7 +230,7 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
   }
 
   onSocketError(error: Error): void {
-    this.drop(this.readyState === ReadyState.OPEN ? new ConnectionError(error.message, ErrorCode.SOCKET, { cause: error }) : null);
+    this.drop(this.readyState === ReadyState.OPEN ? socketFailure(error) : null);
   }
 
   onSocketDrain(): void {

@@ -7,20 +7,37 @@ import { CloseCode } from '../ws-frame-parser/index.js';
 import { ReadyState, closeWithStatus, type WebSocketSession } from '../websocket-session/websocket-session.js';
 import { EventSource, shutdown } from '../event-source/event-source.js';
 
+const kRegistry = Symbol('registry');
+
+type Tracked<T> = T & { [kRegistry]?: SessionRegistry };
+
+/*
+ * One listener shared by every tracked session or stream, which finds its registry on it: a
+ * closure and a `once` wrapper per socket would hold ~150 B more for the socket's whole life.
+ */
+function untrackSession(this: Tracked<WebSocketSession>): void {
+  this[kRegistry]?.sessions.delete(this);
+}
+function untrackStream(this: Tracked<EventSource>): void {
+  this[kRegistry]?.streams.delete(this);
+}
+
 export class SessionRegistry {
-  private readonly sessions = new Set<WebSocketSession>();
-  private readonly streams = new Set<EventSource>();
+  readonly sessions = new Set<WebSocketSession>();
+  readonly streams = new Set<EventSource>();
 
   track(session: WebSocketSession): void {
     if (session.readyState === ReadyState.CLOSED) return;
     this.sessions.add(session);
-    session.once('close', () => this.sessions.delete(session));
+    (session as Tracked<WebSocketSession>)[kRegistry] = this;
+    session.on('close', untrackSession);
   }
 
   trackEventSource(stream: EventSource): void {
     if (stream.readyState === EventSource.CLOSED) return;
     this.streams.add(stream);
-    stream.once('close', () => this.streams.delete(stream));
+    (stream as Tracked<EventSource>)[kRegistry] = this;
+    stream.on('close', untrackStream);
   }
 
   closeAll(graceMs: number): void {

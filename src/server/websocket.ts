@@ -61,7 +61,7 @@ export class WebSocket extends WebSocketSession {
     socket: Duplex,
     head?: Buffer | null,
     protocols?: readonly string[] | string | null,
-    options: WebSocketOptions = {},
+    options: WebSocketOptions = NO_OPTIONS,
   ) {
     let extraHeaderLines: string;
     let plugins: ExtensionPlugin[];
@@ -158,3 +158,6 @@ function answerStream(stream: AnswerableStream, headers: ReturnType<typeof strea
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
+
+/** The options of every `new WebSocket(...)` made without any: one object, not a new `{}` per socket it holds. */
+const NO_OPTIONS: WebSocketOptions = Object.freeze({});

@@ -3,10 +3,11 @@
  * and the collaborators made on demand (closing handshake, keep-alive, extension pipeline). It is the
  * parser's sink and the socket's owner, and gives each collaborator the narrow interface it asks for.
  */
-import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { FrameParser, Opcode, type FrameFailure, type FrameSink } from '../ws-frame-parser/index.js';
+import { Opcode, type FrameFailure, type FrameParser, type FrameSink } from '../ws-frame-parser/index.js';
+import { STOPPED_PARSER, frameParserFor } from './frame-parser-for.js';
 import { ConnectionError, ErrorCode, ProtocolError } from '../errors.js';
+import { socketFailure } from './socket-error.js';
 import type { NegotiatedExtensions } from '../extensions/negotiation.js';
 import type { SharedCompressor } from '../extensions/shared-compression.js';
 import { emitClose, emitError, emitOpen } from './lifecycle.js';
@@ -27,6 +28,7 @@ import type { Role, WebSocketSession } from './websocket-session.js';
 export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHost, ExtensionHost, KeepaliveTarget {
   readyState: ReadyState = ReadyState.CONNECTING;
   socket: SessionSocket | null = null;
+  /** Made with the peer's first bytes (`frame-parser-for.ts`). */
   private parser: FrameParser | null = null;
   /** The outgoing side: the write batch, early sends, `bufferedAmount` and `drain`. */
   readonly outbox: Outbox;
@@ -60,8 +62,12 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     const s = bindSocket(socket, this);
     this.socket = s;
     this.outbox.attach(s);
-    const { maxLength, maxFragments } = this.options;
-    this.parser = new FrameParser(this, { role: this.role, allowedRsv: this.extensionRsv, maxLength, maxFragments, allocate: Buffer.allocUnsafe, isUtf8 });
+  }
+
+  /** Nothing the peer sends is parsed from now on. */
+  private stopParser(): void {
+    if (this.parser === null) this.parser = STOPPED_PARSER;
+    else this.parser.stop();
   }
 
   /** The handshake agreed on these extensions; call before `attach`. */
@@ -111,12 +117,12 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     return this.outbox.hasRoom();
   }
 
-  /** Frames made once for many sessions fit this one: it is a server's (unmasked) with no extension in the way. */
   /** RFC 6455 carries binary messages as well as text. */
   get carriesBinary(): boolean {
     return true;
   }
 
+  /** Frames made once for many sessions fit this one: it is a server's (unmasked) with no extension in the way. */
   get takesPrepared(): boolean {
     return this.role === 'server' && this.pipeline === null;
   }
@@ -165,7 +171,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   /** Ends the connection without a closing handshake, after emitting `error` if there is one. */
   drop(error: Error | null): void {
     // Called from a listener, the rest of the chunk being parsed must not be answered.
-    this.parser?.stop();
+    this.stopParser();
     if (error !== null) this.emitError(error);
     this.socket?.destroy();
   }
@@ -196,7 +202,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
 
   onData(chunk: Buffer): void {
     this.heardFromPeer = true;
-    this.parser!.push(chunk);
+    (this.parser ??= frameParserFor(this, this.role, this.extensionRsv, this.options)).push(chunk);
   }
 
   onMessage(data: Uint8Array, isText: boolean, rsv: number): void {
@@ -234,7 +240,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   fail(error: Error, closeCode: number): void {
     if (this.readyState === ReadyState.CLOSED) return;
     this.emitError(error);
-    this.parser?.stop();
+    this.stopParser();
     // What is still inside the extensions is dropped: the close frame goes out now.
     this.pipeline?.drop();
     this.pipeline = null;
@@ -253,12 +259,12 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
   onSocketEnd(): void {
     // A held close frame ends the socket itself once the messages before it are delivered.
     if (this.pipeline !== null && this.pipeline.holdsClose) return;
-    if (this.closing?.frameReceived !== true && this.readyState !== ReadyState.CLOSED) this.parser?.stop();
+    if (this.closing?.frameReceived !== true && this.readyState !== ReadyState.CLOSED) this.stopParser();
     this.socket?.end();
   }
 
   onSocketError(error: Error): void {
-    this.drop(this.readyState === ReadyState.OPEN ? new ConnectionError(error.message, ErrorCode.SOCKET, { cause: error }) : null);
+    this.drop(this.readyState === ReadyState.OPEN ? socketFailure(error) : null);
   }
 
   /** TCP is closed (or the connection never opened): the session ends here, exactly once. */
@@ -268,7 +274,7 @@ export class Connection implements FrameSink, SocketOwner, OutboxHost, ClosingHo
     this.closing?.stop();
     this.keepalive?.stop();
     this.keepalive = null;
-    this.parser?.stop();
+    this.stopParser();
     this.pipeline?.destroy();
     this.outbox.discard();
     this.pingCallbacks = null;

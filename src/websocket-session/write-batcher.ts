@@ -4,7 +4,8 @@
  * Frames are written into slabs shared by every connection of the process; consecutive
  * frames of one socket form one segment, and each turn's segments leave in one corked
  * write (one `writev`). A socket holds no buffer of its own while idle: a slab lives only
- * as long as some segment in flight still points into it.
+ * as long as some segment in flight still points into it, and a flushed batcher keeps no
+ * reference to one (nor a segment list): an idle connection holds the batcher's fields alone.
  */
 import type { Duplex } from 'node:stream';
 
@@ -12,6 +13,8 @@ const SLAB_SIZE = 64 * 1024;
 
 let slab = Buffer.allocUnsafe(SLAB_SIZE);
 let slabUsed = 0;
+/** `target` between turns: a batcher that keeps the slab it last wrote into keeps all of it alive. */
+const NO_TARGET = Buffer.alloc(0);
 
 /** Batchers with bytes waiting, flushed together at the end of the turn. */
 let dirty: WriteBatcher[] = [];
@@ -28,7 +31,8 @@ export interface FlushListener {
 }
 
 export class WriteBatcher {
-  private segments: Buffer[] = [];
+  /** Closed segments of this turn, made only when a turn has more than one. */
+  private segments: Buffer[] | null = null;
   /** The open segment, when it is the tail of the current slab. */
   private openSlab: Buffer | null = null;
   private openStart = 0;
@@ -43,8 +47,8 @@ export class WriteBatcher {
     private readonly owner: FlushListener,
   ) {}
 
-  /** The buffer of the last `reserve`. */
-  target: Buffer = slab;
+  /** The buffer of the last `reserve` (until the flush). */
+  target: Buffer = NO_TARGET;
 
   /**
    * Room for `size` bytes: returns the offset to write at in `target`. The bytes must be
@@ -79,15 +83,16 @@ export class WriteBatcher {
   /** Queues a buffer by reference, after everything reserved so far. It must not change until written. */
   push(buffer: Buffer): void {
     this.closeSegment();
-    this.segments.push(buffer);
+    (this.segments ??= []).push(buffer);
     this.pendingBytes += buffer.length;
     this.schedule();
   }
 
   flush(): void {
     this.scheduled = false;
+    this.target = NO_TARGET;
     const open = this.openSlab;
-    if (this.segments.length === 0) {
+    if (this.segments === null) {
       // The common turn: one run of frames in one slab, written as one buffer, no list made.
       if (open === null) return;
       this.openSlab = null;
@@ -99,8 +104,7 @@ export class WriteBatcher {
     }
     this.closeSegment();
     const segments = this.segments;
-    if (segments.length === 0) return;
-    this.segments = [];
+    this.segments = null;
     this.pendingBytes = 0;
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
@@ -118,8 +122,9 @@ export class WriteBatcher {
 
   /** Drops everything not yet written (the socket is gone). */
   discard(): void {
-    this.segments = [];
+    this.segments = null;
     this.openSlab = null;
+    this.target = NO_TARGET;
     this.pendingBytes = 0;
   }
 
@@ -127,7 +132,7 @@ export class WriteBatcher {
     const open = this.openSlab;
     if (open === null) return;
     this.openSlab = null;
-    this.segments.push(open.subarray(this.openStart, this.openEnd));
+    (this.segments ??= []).push(open.subarray(this.openStart, this.openEnd));
   }
 
   private schedule(): void {

@@ -2,6 +2,7 @@
  * One behaviour suite, run against every host on real loopback sockets: upgrades go through
  * the app's own middleware and routing before the handshake.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as net from 'node:net';
 import request from 'supertest';
 import WS from 'ws';
@@ -114,6 +115,25 @@ describe.each(HOSTS)('$name', (host) => {
     expect(plain.body).toEqual({ isWebSocket: false, isEventSource: false });
     const stream = await request(running.server).get('/http').set('Accept', 'text/event-stream');
     expect(stream.body).toEqual({ isWebSocket: false, isEventSource: true });
+  });
+
+  test('a client that resets its open socket reaches none of the framework\'s error handling', async () => {
+    const { client } = track(await open(running.port, '/echo'));
+    const echoed = new Promise((resolve) => client.once('message', resolve));
+    client.send('up');
+    await within(echoed, 'echo');
+    const serverClosed = new Promise<{ code: number }>((resolve) => {
+      const onClose = (message: unknown): void => {
+        unsubscribe('hatchway:websocket:close', onClose);
+        resolve(message as { code: number });
+      };
+      subscribe('hatchway:websocket:close', onClose);
+    });
+    (client as unknown as { _socket: net.Socket })._socket.resetAndDestroy();
+    expect((await within(serverClosed, 'the server session to close')).code).toBe(1006);
+    // Whatever listens to the socket's error (Koa's on-finished, for one) ran before its close.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(running.errors).toEqual([]);
   });
 
   test('closing the server closes live sockets with 1001 and completes', async () => {
