@@ -5,8 +5,11 @@
  * in the scenarios where the technique matters.
  *
  *   node bench/ablate.mjs [--reps=3] [--only=per-frame-writes,byte-unmask,...] [--quick]
+ *   node bench/ablate.mjs --proposals [--only=...]   changes not (yet) in the tree, measured the other way
+ *                                                     round: a copy with the change beside the tree as it is
  *
- * A patch that no longer applies (the source moved on) is reported and skipped.
+ * A patch that no longer applies (the source moved on) is reported and skipped. Memory scenarios
+ * (idle-10k, koa-idle-10k, ...) are compared on RSS and heap per connection, the others on CPU per message.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -117,7 +120,81 @@ const TECHNIQUES = [
     servers: ['hatchway-channel'],
     baseline: 'hatchway-channel',
   },
+  {
+    name: 'slab-retention',
+    what: 'a flushed write batcher keeps no reference into a slab (src/websocket-session/write-batcher.ts): off = it points into the last slab it wrote until its next write',
+    patches: [
+      { file: 'src/websocket-session/write-batcher.ts', find: 'target: Buffer = NO_TARGET;', replace: 'target: Buffer = slab;' },
+      { file: 'src/websocket-session/write-batcher.ts', find: /\n {4}this\.target = NO_TARGET;/g, replace: '' },
+    ],
+    scenarios: ['idle-10k', 'echo-64-c1000x4'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'lazy-parser',
+    what: 'a connection\'s frame parser is made with its peer\'s first bytes (src/websocket-session/frame-parser-for.ts): off = made when the socket is attached',
+    file: 'src/websocket-session/connection.ts',
+    find: '    this.outbox.attach(s);\n',
+    replace: '    this.outbox.attach(s);\n    this.parser = frameParserFor(this, this.role, this.extensionRsv, this.options);\n',
+    scenarios: ['idle-10k', 'echo-64-c1000x4'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'shared-untrack',
+    what: 'one close listener shared by every session the server tracks, which finds its registry on the session (src/server/session-registry.ts): off = a closure and a once wrapper per socket',
+    file: 'src/server/session-registry.ts',
+    find: "    session.on('close', untrackSession);\n",
+    replace: "    session.once('close', () => this.sessions.delete(session));\n",
+    scenarios: ['express-idle-10k', 'express-handshake-c50'],
+    servers: ['hatchway-express'],
+    baseline: 'hatchway-express',
+  },
+  {
+    name: 'release-response',
+    what: 'the response bound to an upgraded socket emits finish once the upgrade is claimed (adapters/upgrade-dispatch.ts): off = on-finished listeners (Koa\'s error handler with its context, loggers) hold the socket for its whole life',
+    file: 'adapters/upgrade-dispatch.ts',
+    find: "  response.emit('finish');\n",
+    replace: '',
+    scenarios: ['koa-handshake-c50', 'koa-idle-10k'],
+    servers: ['hatchway-koa'],
+    baseline: 'hatchway-koa',
+  },
+  {
+    name: 'error-without-stack',
+    what: 'the ConnectionError for a socket that fails under the session has no stack of its own (src/websocket-session/socket-error.ts): off = a V8 stack capture per reset',
+    file: 'src/websocket-session/socket-error.ts',
+    find: '  Error.stackTraceLimit = 0;\n',
+    replace: '',
+    scenarios: ['handshake-c50', 'express-handshake-c50'],
+    servers: ['hatchway', 'hatchway-express'],
+    baseline: ['hatchway-express', 'hatchway'],
+  },
+  {
+    name: 'fast-listener-table',
+    what: 'a session\'s listener table is an instance of a null-prototype class (src/event-handlers.ts): off = the dictionary-mode `{ __proto__: null }` EventEmitter makes',
+    file: 'src/event-handlers.ts',
+    find: '    (this as unknown as { _events: object })._events = new ListenerTable();\n',
+    replace: '',
+    scenarios: ['idle-10k'],
+    servers: ['hatchway'],
+  },
+  {
+    name: 'shared-default-options',
+    what: 'one frozen empty options object for every `new WebSocket(...)` made without options (src/server/websocket.ts): off = a new `{}` each',
+    file: 'src/server/websocket.ts',
+    find: 'options: WebSocketOptions = NO_OPTIONS,',
+    replace: 'options: WebSocketOptions = {},',
+    scenarios: ['idle-10k'],
+    servers: ['hatchway'],
+  },
 ];
+
+/**
+ * Changes not in the tree yet, measured before they are made (`--proposals`): each patch is
+ * applied to a copy, which runs beside the tree as it is. The table reads "with the change / without".
+ * (Empty while none is pending: the last four measured this way are techniques above now.)
+ */
+const PROPOSALS = [];
 
 function copyTree(from, to) {
   fs.cpSync(from, to, { recursive: true, filter: (p) => !p.includes(`${path.sep}node_modules`) && !p.endsWith('.test.ts') });
@@ -132,11 +209,13 @@ function buildVariant(t) {
   for (const d of ['src', 'adapters', 'middleware']) if (fs.existsSync(path.join(ROOT, d))) copyTree(path.join(ROOT, d), path.join(tree, d));
   fs.copyFileSync(path.join(ROOT, 'tsconfig.json'), path.join(tree, 'tsconfig.json'));
   fs.copyFileSync(path.join(ROOT, 'tsconfig.build.json'), path.join(tree, 'tsconfig.build.json'));
-  const file = path.join(tree, t.file);
-  const source = fs.readFileSync(file, 'utf8');
-  const patched = source.replace(t.find, t.replace);
-  if (patched === source) return { error: `patch for ${t.name} no longer applies to ${t.file}` };
-  fs.writeFileSync(file, patched);
+  for (const patch of t.patches ?? [t]) {
+    const file = path.join(tree, patch.file);
+    const source = fs.readFileSync(file, 'utf8');
+    const patched = source.replace(patch.find, patch.replace);
+    if (patched === source) return { error: `patch for ${t.name} no longer applies to ${patch.file}` };
+    fs.writeFileSync(file, patched + (patch.append ?? ''));
+  }
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   spawnSync(process.execPath, [
     tsc, '-p', path.join(tree, 'tsconfig.build.json'), '--module', 'CommonJS', '--moduleResolution', 'Node10', '--declaration', 'false',
@@ -147,7 +226,10 @@ function buildVariant(t) {
   return { build };
 }
 
-const selected = typeof flags.only === 'string' ? TECHNIQUES.filter((t) => flags.only.split(',').includes(t.name)) : TECHNIQUES;
+const proposals = flags.proposals === true;
+const pool = proposals ? PROPOSALS : TECHNIQUES;
+if (pool.length === 0) console.log('no proposals pending: every measured change is in the tree (see TECHNIQUES)');
+const selected = typeof flags.only === 'string' ? pool.filter((t) => flags.only.split(',').includes(t.name)) : pool;
 fs.mkdirSync(OUT, { recursive: true });
 // The unmodified build is compiled afresh by the first run, from the same sources as the variants.
 fs.rmSync(path.join(OUT, 'baseline'), { recursive: true, force: true });
@@ -174,27 +256,39 @@ for (const t of selected) {
   }
   const latest = JSON.parse(fs.readFileSync(path.join(out, `latest-${flags.quick ? 'quick' : 'full'}.json`), 'utf8'));
   for (const s of latest.scenarios) {
-    const on = s.results[t.baseline ?? 'hatchway']?.median;
+    // The tree's own row: the scenario's server of the technique's baseline list (one per set).
+    const baselines = [t.baseline ?? 'hatchway'].flat();
+    const on = baselines.map((b) => s.results[b]?.median).find(Boolean);
     const off = s.results[t.name]?.median;
     if (!on || !off) continue;
-    rows.push({ technique: t, scenario: s.title, on, off });
+    rows.push({ technique: t, scenario: s.title, on, off, memory: s.kind === 'idle' });
   }
 }
 
-const lines = [
-  '| technique turned off | scenario | hatchway CPU us/msg | without it | CPU cost of removing it | msg/s with / without |',
-  '|---|---|---|---|---|---|',
-];
+const KiB = (b) => (Math.abs(b) >= 10240 ? `${(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`);
+const cpuLines = proposals
+  ? ['| proposed change | scenario | CPU us/msg now | with the change | CPU with / without | msg/s with / without |', '|---|---|---|---|---|---|']
+  : ['| technique turned off | scenario | hatchway CPU us/msg | without it | CPU cost of removing it | msg/s with / without |', '|---|---|---|---|---|---|'];
+const memLines = proposals
+  ? ['| proposed change | scenario | RSS/conn now | with the change | heap/conn now | with the change |', '|---|---|---|---|---|---|']
+  : ['| technique turned off | scenario | RSS/conn | without it | heap/conn | without it |', '|---|---|---|---|---|---|'];
 for (const r of rows) {
   if (r.error) {
-    lines.push(`| ${r.technique.name} | ${r.error} | | | | |`);
+    cpuLines.push(`| ${r.technique.name} | ${r.error} | | | | |`);
     continue;
   }
-  lines.push(
-    `| ${r.technique.name} | ${r.scenario} | ${r.on.cpuUsPerMsg.toFixed(2)} | ${r.off.cpuUsPerMsg.toFixed(2)} | ` +
-      `${(r.off.cpuUsPerMsg / r.on.cpuUsPerMsg).toFixed(2)}x | ${(r.on.msgPerSec / r.off.msgPerSec).toFixed(2)}x |`,
+  if (r.memory) {
+    memLines.push(`| ${r.technique.name} | ${r.scenario} | ${KiB(r.on.rssPerConn)} | ${KiB(r.off.rssPerConn)} | ${KiB(r.on.heapPerConn)} | ${KiB(r.off.heapPerConn)} |`);
+    continue;
+  }
+  // For a proposal the variant is the tree *with* the change: its ratio reads with / without.
+  const cpu = proposals ? r.off.cpuUsPerMsg / r.on.cpuUsPerMsg : r.off.cpuUsPerMsg / r.on.cpuUsPerMsg;
+  const thr = proposals ? r.off.msgPerSec / r.on.msgPerSec : r.on.msgPerSec / r.off.msgPerSec;
+  cpuLines.push(
+    `| ${r.technique.name} | ${r.scenario} | ${r.on.cpuUsPerMsg.toFixed(2)} | ${r.off.cpuUsPerMsg.toFixed(2)} | ${cpu.toFixed(2)}x | ${thr.toFixed(2)}x |`,
   );
 }
-const summary = `Ablation of ${new Date().toISOString().slice(0, 10)}, ${reps} rep(s) each, medians:\n\n${lines.join('\n')}\n`;
-fs.writeFileSync(path.join(OUT, 'summary.md'), summary);
+const tables = [cpuLines.length > 2 ? cpuLines.join('\n') : null, memLines.length > 2 ? memLines.join('\n') : null].filter(Boolean);
+const summary = `${proposals ? 'Proposals' : 'Ablation'} of ${new Date().toISOString().slice(0, 10)}, ${reps} rep(s) each, medians:\n\n${tables.join('\n\n')}\n`;
+fs.writeFileSync(path.join(OUT, proposals ? 'proposals.md' : 'summary.md'), summary);
 console.log(`\n${summary}`);

@@ -25,6 +25,9 @@
  * connections received. --cpu-pids A,B,C reads each of those processes' utime+stime (and minor
  * faults) at the start and end of the window, like --server-pid: "pidCpuSec" and "pidFaults".
  *
+ * --header 'Name: value' adds one line to every WebSocket handshake (the framework scenarios send the
+ * session cookie their auth check wants).
+ *
  * Output: progress lines on stderr, "READY n" on stdout when connected (idle, sse, echo),
  * then one JSON line on stdout.
  */
@@ -72,7 +75,8 @@ static struct {
   int sio;
   int port2;
   const char *cpu_pids;
-} opt = {M_ECHO, 0, 1, 1, 64, 0, 0, 1000, 3000, 0, 0, 200, "/", 0, -1, NULL, NULL, 0, 0, 0, NULL};
+  const char *header;
+} opt = {M_ECHO, 0, 1, 1, 64, 0, 0, 1000, 3000, 0, 0, 200, "/", 0, -1, NULL, NULL, 0, 0, 0, NULL, NULL};
 
 /* ---- time, randomness, CPU ------------------------------------------------------------ */
 
@@ -287,7 +291,7 @@ struct conn {
   int state;
   int out_armed;
   uint64_t t_start;
-  char req[512];
+  char req[768];
   int req_len, req_off;
   char resp[2048];
   int resp_len;
@@ -354,12 +358,17 @@ static void build_request(struct conn *c) {
     key[22] = '=';
     key[23] = '=';
     key[24] = 0;
-    char ext[256] = "";
+    char ext[256] = "", extra[256] = "";
     if (opt.extensions) snprintf(ext, sizeof ext, "Sec-WebSocket-Extensions: %s\r\n", opt.extensions);
+    if (opt.header) snprintf(extra, sizeof extra, "%s\r\n", opt.header);
     c->req_len = snprintf(c->req, sizeof c->req,
                           "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
-                          opt.path, port, key, ext);
+                          "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s%s\r\n",
+                          opt.path, port, key, ext, extra);
+    if (c->req_len >= (int)sizeof c->req) {
+      fprintf(stderr, "loadgen: request longer than %zu bytes\n", sizeof c->req);
+      exit(2);
+    }
   }
   c->req_off = 0;
 }
@@ -777,7 +786,8 @@ static void usage(void) {
           "       [--zero-mask 0|1] [--warmup-ms MS] [--duration-ms MS] [--timeout-ms MS] [--server-pid PID]\n"
           "       [--max-pending N] [--path /p] [--coalesce-us US] [--server-core N] [--frames-file F]\n"
           "       [--extensions 'permessage-deflate; ...'] [--hello 0|1 (idle: one echo per connection first)]\n"
-          "       [--sio 0|1 (bcast: socket.io clients)] [--port2 P (odd connections)] [--cpu-pids A,B,...]\n");
+          "       [--sio 0|1 (bcast: socket.io clients)] [--port2 P (odd connections)] [--cpu-pids A,B,...]\n"
+          "       [--header 'Name: value' (one more handshake header line, e.g. a Cookie)]\n");
   exit(2);
 }
 
@@ -834,6 +844,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--sio")) opt.sio = atoi(v);
     else if (!strcmp(k, "--port2")) opt.port2 = atoi(v);
     else if (!strcmp(k, "--cpu-pids")) opt.cpu_pids = v;
+    else if (!strcmp(k, "--header")) opt.header = v;
     else usage();
   }
   if (opt.port <= 0 || opt.conns <= 0 || opt.inflight <= 0) usage();

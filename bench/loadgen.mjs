@@ -5,7 +5,7 @@
  * pre-built masked frames over raw `net` sockets and only counts the frames coming back, so
  * it costs much less than a WebSocket library, but more than the C generator: its CPU time is
  * printed with every result. `bcast --sio 1` speaks engine.io v4 / socket.io v5 as loadgen.c does;
- * `--port2 P` (bcast: odd connections to P) and `--cpu-pids A,B` as in loadgen.c.
+ * `--port2 P` (bcast: odd connections to P), `--cpu-pids A,B` and `--header 'Name: value'` as in loadgen.c.
  */
 import net from 'node:net';
 import { randomBytes, randomFillSync } from 'node:crypto';
@@ -15,9 +15,9 @@ const [modeName, ...rest] = process.argv.slice(2);
 const opt = {
   port: 0, conns: 1, inflight: 1, size: 64, text: 0, 'zero-mask': 0, 'warmup-ms': 1000, 'duration-ms': 3000,
   'timeout-ms': 0, 'server-pid': 0, 'max-pending': 200, path: '/', 'coalesce-us': 0, 'server-core': -1,
-  'frames-file': '', extensions: '', hello: 0, sio: 0, port2: 0, 'cpu-pids': '',
+  'frames-file': '', extensions: '', hello: 0, sio: 0, port2: 0, 'cpu-pids': '', header: '',
 };
-const STRING_OPTIONS = new Set(['path', 'frames-file', 'extensions', 'cpu-pids']);
+const STRING_OPTIONS = new Set(['path', 'frames-file', 'extensions', 'cpu-pids', 'header']);
 for (let i = 0; i + 1 < rest.length; i += 2) {
   const key = rest[i].replace(/^--/, '');
   if (!(key in opt)) usage();
@@ -68,8 +68,9 @@ let open = 0;
 function wsRequest(port = opt.port) {
   const key = randomBytes(16).toString('base64');
   const ext = opt.extensions ? `Sec-WebSocket-Extensions: ${opt.extensions}\r\n` : '';
+  const extra = opt.header ? `${opt.header}\r\n` : '';
   return `GET ${opt.path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${ext}\r\n`;
+    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${ext}${extra}\r\n`;
 }
 
 /** Connects and completes the HTTP exchange; resolves with the socket and the bytes after the head. */

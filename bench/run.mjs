@@ -3,9 +3,10 @@
  * `npm run bench`: hatchway against ws (without and with bufferutil), faye-websocket and a raw
  * `net` echo (the ceiling), SSE fan-out against better-sse and a bare node:http writer, the
  * Hub's broadcast against ws and socket.io (WebSocket) and against Channel (SSE), and the Hub on
- * Redis across two processes against socket.io's Redis adapter (a redis-server of its own).
+ * Redis across two processes against socket.io's Redis adapter (a redis-server of its own), and
+ * handshakes and echo through Express and Koa apps against express-ws and koa-websocket.
  *
- *   npm run bench                  full run (about 10 minutes on 2 cores)
+ *   npm run bench                  full run (about 12 minutes on 2 cores)
  *   npm run bench -- --quick       one repetition, shorter windows (about 2-3 minutes)
  *   npm run bench -- --smoke       one tiny scenario (what test/bench/smoke.test.ts runs); with
  *                                  --only=ID,ID those scenarios on at most 20 connections
@@ -144,7 +145,48 @@ const DIAG_SERVERS = {
   'hatchway-hub': { label: 'Hub.publish, no subscriber', impl: 'hatchway-hub', requires: 'Hub' },
   'hatchway-hub+diag': { label: 'Hub.publish + diagnostics subscriber', impl: 'hatchway-hub', requires: 'Hub', env: DIAG_ENV },
 };
-const SERVER_SETS = { ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS, hub: HUB_SERVERS, redis: REDIS_SERVERS, diag: DIAG_SERVERS };
+/**
+ * WebSockets routed through a framework app (bench/server.cjs, setupFramework): the route is /chat, behind
+ * a logger-like no-op, a cookie parser (Express: cookie-parser; Koa: its own ctx.cookies) and an auth check
+ * on the session cookie, which the generator sends (FRAMEWORK_HEADER). hatchway's websocket() route on an
+ * attach()ed server against express-ws (`app.ws(path)`) and koa-websocket (`app.ws.use(router.routes())`)
+ * doing the same; hatchway's plain `new WebSocket(req, socket, head)` server (any path, no middleware)
+ * beside them as the reference the echo through an app should equal, and attach() with websocket() as the
+ * whole app (no framework) in the Express handshakes, where it splits the framework's cost from attach()'s.
+ * express-ws runs on ws 7, which has no WS_NO_BUFFER_UTIL switch: it uses bufferutil when installed
+ * (ws 8's own rows show no difference with it at 64 B).
+ */
+const FRAMEWORK_HEADER = 'Cookie: theme=dark; session=bench-token; _ga=GA1.2.1234567890.1700000000';
+const EXPRESS_SERVERS = {
+  'hatchway-express': { label: 'hatchway websocket() in Express', impl: 'hatchway-express', modules: ['express', 'cookie-parser'] },
+  'express-ws': {
+    label: 'express-ws', impl: 'express-ws', env: { WS_NO_BUFFER_UTIL: '1' }, modules: ['express', 'cookie-parser', 'express-ws'],
+  },
+  'hatchway-attached': { label: 'hatchway attach(), no framework', impl: 'hatchway-attached' },
+  hatchway: { label: 'hatchway plain (no app)', impl: 'hatchway' },
+};
+const KOA_SERVERS = {
+  'hatchway-koa': {
+    label: 'hatchway websocket() in Koa + @koa/router', impl: 'hatchway-koa', file: 'adapters/koa.js', modules: ['koa', '@koa/router'],
+  },
+  'koa-websocket': {
+    label: 'koa-websocket + @koa/router', impl: 'koa-websocket', env: { WS_NO_BUFFER_UTIL: '1' }, modules: ['koa', '@koa/router', 'koa-websocket'],
+  },
+  hatchway: { label: 'hatchway plain (no app)', impl: 'hatchway' },
+};
+const SERVER_SETS = {
+  ws: WS_SERVERS, sse: SSE_SERVERS, deflate: DEFLATE_SERVERS, hub: HUB_SERVERS, redis: REDIS_SERVERS, diag: DIAG_SERVERS,
+  express: EXPRESS_SERVERS, koa: KOA_SERVERS,
+};
+/** The framework scenarios' common fields: their route, their cookie, their references. */
+const viaExpress = {
+  set: 'express', path: '/chat', header: FRAMEWORK_HEADER, baseline: 'express-ws', baselineLabel: 'express-ws',
+  alsoVs: 'hatchway', alsoVsLabel: 'plain', profiled: ['hatchway-express', 'hatchway-attached', 'hatchway', 'express-ws'],
+};
+const viaKoa = {
+  set: 'koa', path: '/chat', header: FRAMEWORK_HEADER, baseline: 'koa-websocket', baselineLabel: 'koa-websocket',
+  alsoVs: 'hatchway', alsoVsLabel: 'plain', profiled: ['hatchway-koa', 'hatchway', 'koa-websocket'],
+};
 const DEFLATE_OFFER = 'permessage-deflate; client_max_window_bits';
 
 const SCENARIOS = [
@@ -181,6 +223,22 @@ const SCENARIOS = [
     id: 'deflate-idle', title: 'permessage-deflate: memory per connection after one 4 KiB message each way, 1,000 connections',
     kind: 'idle', set: 'deflate', conns: 1000, deflate: true,
   },
+  {
+    id: 'express-handshake-c50', title: 'Express 5 app (logger, cookie-parser, auth, route): opening handshakes, 50 concurrent',
+    kind: 'handshake', conns: 50, ...viaExpress,
+  },
+  {
+    id: 'express-echo-64-c1000x4', title: 'Express 5 app: 64 B text echo, 1,000 connections x 4 in flight', kind: 'echo',
+    conns: 1000, inflight: 4, size: 64, text: 1, coalesceUs: 200, ...viaExpress, servers: ['hatchway-express', 'express-ws', 'hatchway'],
+  },
+  {
+    id: 'koa-handshake-c50', title: 'Koa 3 app (logger, auth, @koa/router route): opening handshakes, 50 concurrent',
+    kind: 'handshake', conns: 50, ...viaKoa,
+  },
+  {
+    id: 'koa-echo-64-c1000x4', title: 'Koa 3 app: 64 B text echo, 1,000 connections x 4 in flight', kind: 'echo',
+    conns: 1000, inflight: 4, size: 64, text: 1, coalesceUs: 200, ...viaKoa,
+  },
 ];
 /** Not in the default run; for --only and bench/ablate.mjs. */
 const EXTRA_SCENARIOS = [
@@ -216,6 +274,16 @@ const EXTRA_SCENARIOS = [
     id: 'diag-hub-bcast-1k', title: 'diagnostics: Hub broadcast, 1,000 WebSocket subscribers (one hub:publish per round)', kind: 'bcast', set: 'diag',
     conns: 1000, coalesceUs: 200, servers: ['hatchway-hub', 'hatchway-hub+diag'], baseline: 'hatchway-hub', baselineLabel: 'no subscriber',
   },
+  // Through the framework apps: one message in flight per connection, and memory per idle connection.
+  {
+    id: 'express-echo-64-c100', title: 'Express 5 app: 64 B text echo, 100 connections', kind: 'echo', conns: 100, inflight: 1, size: 64, text: 1,
+    ...viaExpress, servers: ['hatchway-express', 'express-ws', 'hatchway'],
+  },
+  {
+    id: 'koa-echo-64-c100', title: 'Koa 3 app: 64 B text echo, 100 connections', kind: 'echo', conns: 100, inflight: 1, size: 64, text: 1, ...viaKoa,
+  },
+  { id: 'express-idle-10k', title: 'Express 5 app: memory per idle connection', kind: 'idle', conns: 10000, ...viaExpress },
+  { id: 'koa-idle-10k', title: 'Koa 3 app: memory per idle connection', kind: 'idle', conns: 10000, ...viaKoa },
   // The Hub and Channel rows of sse-1k alone (the full run has them in sse-1k).
   {
     id: 'hub-sse-1k', title: 'SSE fan-out through the Hub and Channel, 1,000 clients (one 64 B event per round to all)', kind: 'sse', set: 'sse',
@@ -492,7 +560,7 @@ async function echoTrial(ctx, scenario, spec, opts = {}) {
     const gen = startGenerator(ctx.gen, scenario.kind, {
       ...deflateParams(ctx, scenario),
       port: server.port, conns: scenario.conns, inflight: scenario.inflight, size: scenario.size, text: scenario.text,
-      'zero-mask': scenario.zeroMask, 'warmup-ms': opts.warmup ?? warmupMs, 'duration-ms': opts.duration ?? durationMs,
+      path: scenario.path, header: scenario.header, 'zero-mask': scenario.zeroMask, 'warmup-ms': opts.warmup ?? warmupMs, 'duration-ms': opts.duration ?? durationMs,
       'server-pid': server.pid, 'server-core': pinning ? 0 : undefined, 'coalesce-us': scenario.coalesceUs,
       'timeout-ms': (opts.warmup ?? warmupMs) + (opts.duration ?? durationMs) + 30000,
     }, ctx.fdLimit);
@@ -517,7 +585,7 @@ async function idleTrial(ctx, scenario, spec) {
     const conns = scenario.id === 'idle-10k' ? ctx.idleConns : Math.min(scenario.conns, ctx.idleConns);
     const gen = startGenerator(ctx.gen, 'idle', {
       ...deflateParams(ctx, scenario), hello: scenario.deflate ? 1 : undefined,
-      port: server.port, conns, 'server-pid': server.pid, 'timeout-ms': 120000,
+      port: server.port, conns, path: scenario.path, header: scenario.header, 'server-pid': server.pid, 'timeout-ms': 120000,
     }, ctx.fdLimit);
     await Promise.race([
       gen.lines.next((l) => l.startsWith('READY '), 120000, 'idle connections'),
@@ -686,7 +754,7 @@ function renderScenario(s) {
   let align;
   if (s.kind === 'redis-fanout') return renderRedisFanOut(s, base);
   if (s.kind === 'idle') {
-    headers = ['server', 'RSS/conn', 'heap/conn', 'external/conn', 'RSS x ws', 'heap x ws'];
+    headers = ['server', 'RSS/conn', 'heap/conn', 'external/conn', `RSS x ${s.baselineLabel ?? 'ws'}`, `heap x ${s.baselineLabel ?? 'ws'}`];
     align = ['l', 'r', 'r', 'r', 'r', 'r'];
     for (const [name, r] of Object.entries(s.results)) {
       if (r.pending) {
@@ -806,28 +874,33 @@ function targets(results) {
   speed('sse-1k', 'better-sse', 1.5, 'SSE fan-out (es.send loop): >= 1.5x better-sse (CPU/event <= 0.67x)');
   speed('sse-1k', 'node:http', 1, 'SSE fan-out (es.send loop): >= bare node:http (CPU/event <= 1x)');
   for (const g of out) g.group ??= 'issue #7';
-  // The Hub's (delivered messages: CPU per message each subscriber received).
-  const hub = (...a) => {
+  // The targets judged by `speed`, under a heading of their own.
+  const grouped = (group) => (...a) => {
     const n = out.length;
     speed(...a);
-    for (const g of out.slice(n)) g.group = 'the Hub';
+    for (const g of out.slice(n)) g.group = group;
   };
+  // The Hub's (delivered messages: CPU per message each subscriber received).
+  const hub = grouped('the Hub');
   hub('hub-bcast-1k', 'ws', 2, 'Hub broadcast, 1,000 WebSockets: CPU/msg <= 0.5x ws\'s clients loop', 'hatchway-hub');
   hub('hub-bcast-1k', 'socket.io', 4, 'Hub broadcast, 1,000 WebSockets: CPU/msg <= 0.25x socket.io\'s room emit', 'hatchway-hub');
   hub('hub-bcast-1k', 'hatchway', 1, 'Hub broadcast, 1,000 WebSockets: CPU/msg <= hatchway\'s own send() loop (1x)', 'hatchway-hub');
   const sseHub = get('sse-1k', 'hatchway-hub') ? 'sse-1k' : 'hub-sse-1k';
   hub(sseHub, 'hatchway-channel', 1, 'SSE fan-out (Hub): not slower than Channel (CPU/event <= 1x)', 'hatchway-hub');
   // The Redis broker's: throughput and CPU per delivered event over both processes, saturated.
-  const redis = (...a) => {
-    const n = out.length;
-    speed(...a);
-    for (const g of out.slice(n)) g.group = 'the Redis broker';
-  };
+  const redis = grouped('the Redis broker');
   redis(
     'redis-fanout-2p', 'socket.io', 2,
     'Redis fan-out, 2 processes, 1,000 WebSockets: >= 2x socket.io + redis-adapter delivered/s and CPU/delivered <= 0.5x', 'hatchway-hub',
     { both: true },
   );
+  // Issue #18's framework-routed rows: handshakes against each framework's own WebSocket plugin, and the
+  // echo through the app level with the plain path's (within 10%: a trial's own spread on this machine).
+  const framework = grouped('issue #18 (through the frameworks)');
+  framework('express-handshake-c50', 'express-ws', 1.3, 'Express handshakes: >= 1.3x express-ws (CPU/handshake <= 0.77x)', 'hatchway-express');
+  framework('koa-handshake-c50', 'koa-websocket', 1.3, 'Koa handshakes: >= 1.3x koa-websocket (CPU/handshake <= 0.77x)', 'hatchway-koa');
+  framework('express-echo-64-c1000x4', 'hatchway', 1 / 1.1, 'Express 64 B echo, 1,000 conns x 4: the plain path\'s (CPU/msg <= 1.1x plain)', 'hatchway-express');
+  framework('koa-echo-64-c1000x4', 'hatchway', 1 / 1.1, 'Koa 64 B echo, 1,000 conns x 4: the plain path\'s (CPU/msg <= 1.1x plain)', 'hatchway-koa');
   return out;
 }
 
@@ -886,7 +959,10 @@ async function main() {
   };
   // A variant is another hatchway build run as one more server: in the SSE set as a Channel, in the
   // Redis fan-out as a Hub on redisBroker (another broker build beside this one).
-  const VARIANT_IMPL = { ws: 'hatchway', sse: 'sse-hatchway-channel', deflate: 'hatchway-deflate', redis: 'hatchway-hub-redis', diag: 'hatchway' };
+  const VARIANT_IMPL = {
+    ws: 'hatchway', sse: 'sse-hatchway-channel', deflate: 'hatchway-deflate', redis: 'hatchway-hub-redis', diag: 'hatchway',
+    express: 'hatchway-express', koa: 'hatchway-koa',
+  };
   const variantDirs = {};
   for (const v of flags.variant ?? []) {
     const [name, dir] = v.split('=');

@@ -23,6 +23,8 @@
  *   hatchway-hub  hub.subscribe(ws, 'room') on upgrade, hub.publish('room', text) per round
  *   socket.io     socket.io's Server on the same http server (its own upgrade listener on
  *                 /socket.io/), socket.join('room') on connection, io.to('room').emit('m', text)
+ * Echo through a framework app on /chat (a cookie-checking auth middleware in front, see
+ * setupFramework): hatchway-attached, hatchway-express, express-ws, hatchway-koa, koa-websocket.
  * SSE fan-out through the Hub: sse-hatchway-hub (hub.subscribe(new EventSource(req, res), 'room'),
  * hub.publish('room', text) per round).
  *
@@ -44,7 +46,8 @@
  * that. "stats" prints "STATS <json>".
  *
  * Listens on 127.0.0.1 only and prints "LISTENING <port> <json info>". Commands on stdin, one
- * per line: "mem" prints "MEM <json>" after full garbage collections; "quit" exits. The
+ * per line: "mem" prints "MEM <json>" after full garbage collections; "heap FILE" writes a heap
+ * snapshot there after the same collections and prints "HEAP FILE"; "quit" exits. The
  * process exits when stdin closes (so it never outlives the runner), on SIGTERM/SIGINT, and
  * after --max-seconds in any case.
  */
@@ -170,6 +173,14 @@ function makeUpgradeHandler() {
     case 'hatchway-hub-redis':
     case 'socket.io-redis':
       return setupFanout();
+    case 'hatchway-attached':
+    case 'hatchway-express':
+    case 'express-ws':
+    case 'hatchway-koa':
+    case 'koa-websocket':
+      setupFramework();
+      // Each sets its own 'upgrade' listener on the server.
+      return noop;
     default:
       return (_req, socket) => socket.destroy();
   }
@@ -333,6 +344,111 @@ async function setupFanout() {
   return noop;
 }
 
+// --- WebSocket echo through a framework app -------------------------------------------------
+
+/** The session cookie the framework apps' auth check wants (the generator sends it with --header). */
+const SESSION_TOKEN = 'bench-token';
+
+/** A request logger's work (method, URL and a start time read per request), printed nowhere. */
+function loggerLike(req, _res, next) {
+  req.benchLog = { method: req.method, url: req.originalUrl ?? req.url, started: performance.now() };
+  next();
+}
+
+/** An auth check on the session cookie that cookie-parser parsed: 401 without it. */
+function sessionAuth(req, res, next) {
+  if (req.cookies?.session === SESSION_TOKEN) return next();
+  res.status(401).end();
+}
+
+async function koaLoggerLike(ctx, next) {
+  ctx.state.benchLog = { method: ctx.method, url: ctx.url, started: performance.now() };
+  await next();
+}
+
+/** Koa parses cookies itself (ctx.cookies); koa-websocket's socket is open already, so it is closed (1008) instead. */
+async function koaSessionAuth(ctx, next) {
+  if (ctx.cookies.get('session') === SESSION_TOKEN) return next();
+  if (ctx.websocket) ctx.websocket.close(1008);
+  else ctx.status = 401;
+}
+
+/**
+ * The same echo route on /chat behind the same middleware, in each framework's idiom:
+ *   hatchway-attached  attach(server, listener) with websocket() as the whole app (the attached path alone)
+ *   hatchway-express   Express 5: logger-like no-op, cookie-parser, auth, app.get('/chat', websocket(...)), attach()
+ *   express-ws         the same three middlewares, app.ws('/chat', ...) (express-ws runs them after its 101)
+ *   hatchway-koa       Koa 3: logger-like no-op, auth on ctx.cookies, @koa/router get('/chat', websocket(...)), attach()
+ *   koa-websocket      the same two middlewares and an @koa/router route on app.ws (run after its 101)
+ */
+function setupFramework() {
+  const hatchwayEcho = (ws) => {
+    ws.on('error', noop);
+    ws.on('message', (e) => ws.send(e.data));
+  };
+  if (impl === 'hatchway-attached') {
+    const hw = require(hatchwayModule());
+    const route = hw.websocket(hatchwayEcho);
+    hw.attach(server, (req, res) =>
+      route(req, res, () => {
+        res.statusCode = 404;
+        res.end();
+      }));
+    return;
+  }
+  if (impl === 'hatchway-express' || impl === 'express-ws') {
+    const express = require('express');
+    const cookieParser = require('cookie-parser');
+    info.express = require('express/package.json').version;
+    const app = express();
+    app.use(loggerLike, cookieParser(), sessionAuth);
+    if (impl === 'hatchway-express') {
+      const hw = require(hatchwayModule('express'));
+      app.get('/chat', hw.websocket(hatchwayEcho));
+      hw.attach(server, app);
+      return;
+    }
+    const expressWs = require('express-ws');
+    info.expressWs = require('express-ws/package.json').version;
+    info.ws = require(require.resolve('ws/package.json', { paths: [path.dirname(require.resolve('express-ws'))] })).version;
+    // express-ws brings ws 7, which has no WS_NO_BUFFER_UTIL switch: it loads bufferutil whenever installed.
+    info.bufferutil = loads('bufferutil');
+    expressWs(app, server);
+    app.ws('/chat', (ws) => {
+      ws.on('error', noop);
+      // ws 7 hands a text message over as a string and a binary one as a Buffer: send() keeps the kind.
+      ws.on('message', (data) => ws.send(data));
+    });
+    return;
+  }
+  const Koa = require('koa');
+  const { Router } = require('@koa/router');
+  info.koa = require('koa/package.json').version;
+  const router = new Router();
+  if (impl === 'hatchway-koa') {
+    const hw = require(hatchwayModule('koa'));
+    const app = new Koa();
+    app.use(koaLoggerLike);
+    app.use(koaSessionAuth);
+    router.get('/chat', hw.websocket(hatchwayEcho));
+    app.use(router.routes());
+    hw.attach(server, app);
+    return;
+  }
+  const websockify = require('koa-websocket');
+  info.koaWebsocket = require('koa-websocket/package.json').version;
+  info.bufferutil = bufferutilInUse();
+  const app = websockify(new Koa());
+  app.ws.use(koaLoggerLike);
+  app.ws.use(koaSessionAuth);
+  router.get('/chat', (ctx) => {
+    const ws = ctx.websocket;
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  app.ws.use(router.routes());
+  app.ws.listen({ server });
+}
+
 // --- WebSocket broadcast ---------------------------------------------------------------------
 
 const bcastClients = Number(args['bcast-clients'] ?? 0);
@@ -486,6 +602,15 @@ function hatchwayModule(entry = 'index') {
   return path.resolve(dir, 'adapters', `${entry}.js`);
 }
 
+function loads(name) {
+  try {
+    require(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function bufferutilInUse() {
   if (process.env.WS_NO_BUFFER_UTIL) return false;
   try {
@@ -509,6 +634,12 @@ async function memory() {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, live };
 }
 
+/** A V8 heap snapshot written to `file` after the same full collections as "mem" (bench/idle-heap.mjs). */
+async function heapSnapshot(file) {
+  await memory();
+  return require('node:v8').writeHeapSnapshot(file);
+}
+
 function quit(code = 0) {
   // process.exit() lets --cpu-prof write its profile.
   process.exit(code);
@@ -523,6 +654,7 @@ process.stdin.on('data', (text) => {
     const line = input.slice(0, nl).trim();
     input = input.slice(nl + 1);
     if (line === 'mem') memory().then((m) => process.stdout.write(`MEM ${JSON.stringify(m)}\n`));
+    else if (line.startsWith('heap ')) heapSnapshot(line.slice(5)).then((file) => process.stdout.write(`HEAP ${file}\n`));
     else if (line === 'quit') quit(0);
     else fanoutCommand(line);
   }
