@@ -25,7 +25,7 @@ import { admits, type BoundedConnection } from '../websocket-session/outbound-li
 import { bindSocket, startReading, type SessionSocket, type SocketOwner } from '../websocket-session/socket-listeners.js';
 import { ClosingHandshake, type ClosingHost } from '../websocket-session/closing-handshake.js';
 import { ReadyState } from '../websocket-session/ready-state.js';
-import { holdReading, pausedByApplication, releaseReading } from '../websocket-session/read-holds.js';
+import { pausedByApplication, releaseReading } from '../websocket-session/read-holds.js';
 import type { SendData } from '../websocket-session/send-data.js';
 import type { SessionOptions } from '../websocket-session/session-options.js';
 import type { SessionEngine } from '../websocket-session/session-engine.js';
@@ -60,6 +60,8 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
   private key3: Key3Collector | null = null;
   private respond: DraftResponder | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
+  /** Frames that came with the draft-76 body while reading was held, parsed once nothing holds it. */
+  private heldBytes: Buffer | null = null;
   /** The connection was failed: a draft-75 FIN after that does not make the close a clean one. */
   private failed = false;
 
@@ -92,6 +94,8 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
       const seconds = this.options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
       this.handshakeTimer = setTimeout(bodyTimedOut, seconds * 1000, this, seconds);
       this.handshakeTimer.unref();
+      // The body is part of the handshake: it is read even when the handler paused before it came.
+      socket.resume();
     }
     if (head !== undefined && head.length > 0) this.onData(head);
   }
@@ -175,6 +179,12 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
       if (rest === null) return;
       this.complete(this.key3.value);
       bytes = rest;
+      if (this.holds !== 0) {
+        // Reading was held while the body was awaited: the frames that came with it wait as well.
+        this.socket?.pause();
+        if (bytes.length > 0) this.heldBytes = bytes;
+        return;
+      }
     }
     if (bytes.length > 0) this.parser.push(bytes);
   }
@@ -243,6 +253,7 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
     this.readyState = ReadyState.CLOSED;
     this.stopHandshakeTimer();
     this.key3 = null;
+    this.heldBytes = null;
     this.closing?.stop();
     this.parser.stop();
     this.outbox.discard();
@@ -259,11 +270,19 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
   }
 
   hold(reason: number): void {
-    holdReading(this, reason);
+    this.holds |= reason;
+    // The draft-76 body is read whatever holds reading: the handshake cannot complete without it.
+    if (this.key3 === null) this.socket?.pause();
   }
 
   release(reason: number): void {
-    releaseReading(this, reason);
+    this.holds &= ~reason;
+    const held = this.heldBytes;
+    if (this.holds === 0 && held !== null) {
+      this.heldBytes = null;
+      this.parser.push(held);
+    }
+    releaseReading(this, 0);
   }
 }
 

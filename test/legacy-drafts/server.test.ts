@@ -97,6 +97,28 @@ describe('draft-76', () => {
     expect(session.ws.bufferedAmount).toBe(0);
   });
 
+  test('pause() before the body came: the handshake still completes, the frames behind the body wait for resume()', async () => {
+    const server = await startDraftServer(LEGACY, (session) => {
+      echo(session);
+      session.ws.pause();
+    });
+    const client = await connectDraft(server.port, { version: 'hixie-76', body: false });
+    const session = await server.accept();
+    client.write(Buffer.concat([DRAFT76_EXAMPLE.body, textFrame('held')]));
+    await client.head();
+    await client.until(() => client.afterHead.length >= 16, 'the answer');
+    expect(client.afterHead.subarray(0, 16)).toEqual(DRAFT76_EXAMPLE.answer);
+    await client.until(() => session.log.includes('open'), 'open');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(session.log).toEqual(['open']);
+    expect(session.ws.isPaused).toBe(true);
+    const delivered = new Promise((resolve) => session.ws.once('message', resolve));
+    session.ws.resume();
+    await within(delivered, 'the held message');
+    client.write(textFrame('after'));
+    expect(await frames(client, 2, 16)).toEqual(['echo held', 'echo after']);
+  });
+
   test('the body cut in pieces, frames right behind it in the same chunk', async () => {
     const server = await startDraftServer(LEGACY, echo);
     const client = await connectDraft(server.port, { version: 'hixie-76', body: false });
