@@ -150,6 +150,16 @@ const TECHNIQUES = [
     baseline: 'hatchway-express',
   },
   {
+    name: 'fewer-text-views',
+    what: 'a received text is decoded through toString() without arguments and checked as UTF-8 without a view of its own (src/websocket-session/incoming-frames.ts, src/ws-frame-parser/utf8-validator.ts): off = toString(\'utf8\') and a subarray per check',
+    patches: [
+      { file: 'src/websocket-session/incoming-frames.ts', find: 'const text = bytes.toString();', replace: "const text = bytes.toString('utf8');" },
+      { file: 'src/ws-frame-parser/utf8-validator.ts', find: 'i === 0 && tail === bytes.length ? bytes : bytes.subarray(i, tail)', replace: 'bytes.subarray(i, tail)' },
+    ],
+    scenarios: ['echo-64-c100', 'echo-64-c1000x4'],
+    servers: ['hatchway'],
+  },
+  {
     name: 'release-response',
     what: 'the response bound to an upgraded socket emits finish once the upgrade is claimed (adapters/upgrade-dispatch.ts): off = on-finished listeners (Koa\'s error handler with its context, loggers) hold the socket for its whole life',
     file: 'adapters/upgrade-dispatch.ts',

@@ -31,7 +31,8 @@ export class Utf8Validator {
     if (i === end) return true;
     const tail = incompleteTailStart(bytes, i, end);
     if (this.bulkCheck !== null && tail - i >= BULK_THRESHOLD) {
-      if (!this.bulkCheck(bytes.subarray(i, tail))) return false;
+      // The common case, a whole run of complete code points, is checked without a view of its own.
+      if (!this.bulkCheck(i === 0 && tail === bytes.length ? bytes : bytes.subarray(i, tail))) return false;
       i = tail;
     }
     for (; i < end; i++) {
