@@ -160,6 +160,16 @@ const TECHNIQUES = [
     servers: ['hatchway'],
   },
   {
+    name: 'four-byte-rounds',
+    what: 'masks under 128 bytes unmasked four bytes a round with the key bytes in locals (src/ws-frame-parser/mask.ts): off = one byte at a time with its key index, and words from 64 bytes',
+    patches: [
+      { file: 'src/ws-frame-parser/mask.ts', find: 'const WORD_THRESHOLD = 128;', replace: 'const WORD_THRESHOLD = 64;' },
+      { file: 'src/ws-frame-parser/mask.ts', find: /for \(const rounds = [^]*?\n {2}\}\n/, replace: '' },
+    ],
+    scenarios: ['echo-64-c1000x4', 'echo-64-c100x16-bin'],
+    servers: ['hatchway'],
+  },
+  {
     name: 'release-response',
     what: 'the response bound to an upgraded socket emits finish once the upgrade is claimed (adapters/upgrade-dispatch.ts): off = on-finished listeners (Koa\'s error handler with its context, loggers) hold the socket for its whole life',
     file: 'adapters/upgrade-dispatch.ts',
