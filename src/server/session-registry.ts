@@ -22,6 +22,11 @@ function untrackStream(this: Tracked<EventSource>): void {
   this[kRegistry]?.streams.delete(this);
 }
 
+/** Not enumerable: `console.log(ws)` must not print the registry with every other session in it. */
+function markTracked(target: object, registry: SessionRegistry): void {
+  Object.defineProperty(target, kRegistry, { value: registry, configurable: true });
+}
+
 export class SessionRegistry {
   readonly sessions = new Set<WebSocketSession>();
   readonly streams = new Set<EventSource>();
@@ -29,14 +34,14 @@ export class SessionRegistry {
   track(session: WebSocketSession): void {
     if (session.readyState === ReadyState.CLOSED) return;
     this.sessions.add(session);
-    (session as Tracked<WebSocketSession>)[kRegistry] = this;
+    markTracked(session, this);
     session.on('close', untrackSession);
   }
 
   trackEventSource(stream: EventSource): void {
     if (stream.readyState === EventSource.CLOSED) return;
     this.streams.add(stream);
-    (stream as Tracked<EventSource>)[kRegistry] = this;
+    markTracked(stream, this);
     stream.on('close', untrackStream);
   }
 
