@@ -4,15 +4,11 @@
  * line and exit status 1 when the server does not take WebSockets over HTTP/2.
  */
 import { closeAll } from '../client/helpers.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { certificatesForFile } from '../client/tls-fixtures.js';
 import { startFixture } from '../client-http2/h2-fixture.js';
 import { run } from './cli-helpers.js';
 
-let certs: Certificates | undefined;
-beforeAll(async () => {
-  certs = await makeCertificates();
-});
-afterAll(() => removeCertificates(certs));
+const certs = certificatesForFile();
 afterEach(closeAll);
 
 test('--http2: stdin lines go out on an extended CONNECT stream and the echoes come back; exit 0 after a clean close', async () => {
@@ -26,9 +22,9 @@ test('--http2: stdin lines go out on an extended CONNECT stream and the echoes c
 });
 
 test('--http2 with wss: and --ca, and a server that does not enable extended CONNECT (exit 1, one line)', async () => {
-  const secure = await startFixture({ tls: { key: certs!.server.private, cert: certs!.server.cert } });
+  const secure = await startFixture({ tls: { key: certs.server.private, cert: certs.server.cert } });
   const url = `${secure.origin}/`;
-  expect(await run(['connect', '--http2', '--ca', certs!.caFile, url], 'over TLS\n')).toEqual({ code: 0, stdout: 'over TLS\n', stderr: `connected to ${url}\nclosed 1000\n` });
+  expect(await run(['connect', '--http2', '--ca', certs.caFile, url], 'over TLS\n')).toEqual({ code: 0, stdout: 'over TLS\n', stderr: `connected to ${url}\nclosed 1000\n` });
   const plain = await startFixture({ extendedConnect: false });
   const refused = await run(['connect', '--http2', `${plain.origin}/`], 'never sent\n');
   expect(refused.code).toBe(1);

@@ -4,28 +4,24 @@
  */
 import { closeAll } from '../client/helpers.js';
 import { startProxy } from '../client/proxy-server.js';
-import { makeCertificates, removeCertificates, secureEchoServer, type Certificates } from '../client/tls-fixtures.js';
+import { certificatesForFile, secureEchoServer } from '../client/tls-fixtures.js';
 import { run, startListen } from './cli-helpers.js';
 
-let certs: Certificates | undefined;
-beforeAll(async () => {
-  certs = await makeCertificates();
-});
-afterAll(() => removeCertificates(certs));
+const certs = certificatesForFile();
 afterEach(closeAll);
 
 test('wss: fails without the CA, works with --ca FILE and with --insecure', async () => {
-  const { port } = await secureEchoServer(certs!.server);
+  const { port } = await secureEchoServer(certs.server);
   const url = `wss://localhost:${port}/`;
   const untrusted = await run(['connect', url], 'hello\n');
   expect(untrusted.code).toBe(1);
   expect(untrusted.stdout).toBe('');
   expect(untrusted.stderr).toMatch(/^hatchway: network error: wss:\/\/localhost:\d+\/: .*certificate.*\n$/);
-  expect(await run(['connect', '--ca', certs!.caFile, url], 'hello\n')).toEqual({ code: 0, stdout: 'hello\n', stderr: `connected to ${url}\nclosed 1000\n` });
-  const wrongCa = await run(['connect', '--ca', certs!.otherCaFile, url], 'hello\n');
+  expect(await run(['connect', '--ca', certs.caFile, url], 'hello\n')).toEqual({ code: 0, stdout: 'hello\n', stderr: `connected to ${url}\nclosed 1000\n` });
+  const wrongCa = await run(['connect', '--ca', certs.otherCaFile, url], 'hello\n');
   expect(wrongCa.code).toBe(1);
   expect(await run(['connect', '-k', url], 'insecure\n')).toMatchObject({ code: 0, stdout: 'insecure\n' });
-  const missing = await run(['connect', '--ca', `${certs!.dir}/missing.pem`, url]);
+  const missing = await run(['connect', '--ca', `${certs.dir}/missing.pem`, url]);
   expect(missing.code).toBe(1);
   expect(missing.stderr).toMatch(/^hatchway: .*ENOENT.*missing\.pem.*\n$/);
 });

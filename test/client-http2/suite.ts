@@ -5,7 +5,7 @@
  */
 import { pooledSessionCount } from '../../src/client/http2-session-pool.js';
 import { closeAll, isolateProxyVariables } from '../client/helpers.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { certificatesForFile, type Certificates } from '../client/tls-fixtures.js';
 
 export interface ClientHttp2Suite {
   /** The file's certificates (from `beforeAll` on). */
@@ -13,18 +13,9 @@ export interface ClientHttp2Suite {
 }
 
 export function clientHttp2Suite(options: { emptyPoolAfterEach?: boolean } = {}): ClientHttp2Suite {
-  let certs: Certificates | undefined;
-  beforeAll(async () => {
-    certs = await makeCertificates();
-  }, 30_000);
-  afterAll(() => removeCertificates(certs));
+  const certs = certificatesForFile();
   isolateProxyVariables();
   afterEach(closeAll);
   if (options.emptyPoolAfterEach !== false) afterEach(() => expect(pooledSessionCount()).toBe(0));
-  return {
-    get certs(): Certificates {
-      if (certs === undefined) throw new Error('the certificates are made in beforeAll');
-      return certs;
-    },
-  };
+  return { certs };
 }

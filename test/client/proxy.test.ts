@@ -13,13 +13,9 @@ import { bypassesProxy, proxyFor } from '../../src/client/proxy.js';
 import { startEchoServer, type EchoServer } from '../helpers/echo-server.js';
 import { closeAll, isolateProxyVariables, listen, onCleanup, record, type Recorded } from './helpers.js';
 import { startProxy } from './proxy-server.js';
-import { makeCertificates, removeCertificates, secureEchoServer, type Certificates } from './tls-fixtures.js';
+import { certificatesForFile, secureEchoServer } from './tls-fixtures.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
+const certs = certificatesForFile();
 
 isolateProxyVariables();
 afterEach(closeAll);

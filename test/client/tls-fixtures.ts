@@ -89,6 +89,24 @@ export async function makeCertificates(): Promise<Certificates> {
   return { ca, otherCa, server, wrongName, ipTwo, caFile, otherCaFile, dir };
 }
 
+/**
+ * The certificates of one test file: made in its `beforeAll` (key generation can take seconds on a
+ * busy machine), removed in its `afterAll`. The object returned reads through to them from then on.
+ */
+export function certificatesForFile(): Certificates {
+  let made: Certificates | undefined;
+  beforeAll(async () => {
+    made = await makeCertificates();
+  }, 30_000);
+  afterAll(() => removeCertificates(made));
+  return new Proxy({} as Certificates, {
+    get(_target, field: keyof Certificates) {
+      if (made === undefined) throw new Error('the certificates are made in beforeAll');
+      return made[field];
+    },
+  });
+}
+
 export function removeCertificates(certs: Certificates | undefined): void {
   if (certs !== undefined) fs.rmSync(certs.dir, { recursive: true, force: true });
 }

@@ -9,14 +9,10 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { Client } from '../../src/index.js';
 import { closeAll, openClient, record, type Recorded } from './helpers.js';
-import { makeCertificates, removeCertificates, secureEchoServer, type Certificates } from './tls-fixtures.js';
+import { certificatesForFile, secureEchoServer } from './tls-fixtures.js';
 import { connectionOf } from '../../src/websocket-session/websocket-session.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
+const certs = certificatesForFile();
 afterEach(closeAll);
 
 async function roundTrip(c: Recorded): Promise<void> {

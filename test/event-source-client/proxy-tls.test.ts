@@ -9,14 +9,10 @@ import * as https from 'node:https';
 import { EventSource, EventSourceClient } from '../../src/index.js';
 import { isolateProxyVariables } from '../client/helpers.js';
 import { startProxy } from '../client/proxy-server.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { certificatesForFile } from '../client/tls-fixtures.js';
 import { closeAll, listen, onCleanup, watch } from './helpers.js';
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-}, 30_000);
-afterAll(() => removeCertificates(certs));
+const certs = certificatesForFile();
 
 isolateProxyVariables();
 afterEach(closeAll);

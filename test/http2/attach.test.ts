@@ -17,16 +17,12 @@ import { attach, websocket } from '../../adapters/index.js';
 import { websocket as connectWebsocket } from '../../adapters/connect.js';
 import { websocket as expressWebsocket } from '../../adapters/express.js';
 import { permessageDeflate, type WebSocket } from '../../src/index.js';
-import { makeCertificates, removeCertificates, type Certificates } from '../client/tls-fixtures.js';
+import { certificatesForFile } from '../client/tls-fixtures.js';
 import { closed, connectSession, extendedConnect, isOpened, nextMessage, openWebSocket } from './h2-peer.js';
 
 jest.setTimeout(15_000);
 
-let certs: Certificates;
-beforeAll(async () => {
-  certs = await makeCertificates();
-});
-afterAll(() => removeCertificates(certs));
+const certs = certificatesForFile();
 
 interface Running {
   origin: string;
