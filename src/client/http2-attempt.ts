@@ -78,6 +78,12 @@ class Http2Attempt implements StreamAttempt {
     this.lease = this.leaseAndSend();
   }
 
+  /** The session's streams were all taken when this one came to it: the same request on the next session. */
+  private onNewSession(full: SessionLease): void {
+    full.release();
+    this.lease = this.leaseAndSend();
+  }
+
   cancel(): void {
     if (!this.done) this.abandon();
   }
@@ -89,6 +95,11 @@ class Http2Attempt implements StreamAttempt {
     if (session.remoteSettings.enableConnectProtocol !== true) {
       const message = `${target.host} does not take WebSockets over HTTP/2: its SETTINGS do not enable extended CONNECT (RFC 8441 §3)`;
       return this.fail(new ConnectionError(message, ErrorCode.HTTP2_NO_EXTENDED_CONNECT));
+    }
+    const claim = lease.claimStream();
+    if (claim === 'full') return this.onNewSession(lease);
+    if (claim === 'none') {
+      return this.fail(new ConnectionError(`${target.host} allows no HTTP/2 stream at all (SETTINGS_MAX_CONCURRENT_STREAMS 0)`, ErrorCode.SOCKET));
     }
     let stream: ClientHttp2Stream;
     try {

@@ -2,8 +2,9 @@
  * The client's HTTP/2 sessions, one per origin and connection settings (TLS, TCP, proxy), shared by
  * every `Client` with `http2: true` that connects there: RFC 8441 runs each WebSocket on a stream,
  * so many of them share one connection. A session counts the clients on it, connecting or open,
- * and is closed once the last is done, so that it never keeps the process alive by itself. One that
- * fails or goes away (GOAWAY, its socket closed) leaves the pool at once; Node then ends each
+ * and is closed once the last is done, so that it never keeps the process alive by itself. One whose
+ * streams are all taken (the server's SETTINGS_MAX_CONCURRENT_STREAMS) leaves the pool, and the
+ * next client opens another connection. One that fails or goes away (GOAWAY, its socket closed) leaves the pool at once; Node then ends each
  * stream still on it, and the WebSocket on each closes with 1006.
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +25,13 @@ export interface Http2Endpoint extends TransportOptions {
 export interface SessionLease {
   /** The session, once the server's first SETTINGS frame has arrived (RFC 9113 §3.4). */
   readonly ready: Promise<http2.ClientHttp2Session>;
+  /**
+   * Takes one of the streams the server allows at once (SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113
+   * §5.1.2), for the lease's whole life. `'full'`: all are taken, and Node would hold a new request
+   * back until one closes (with WebSockets, maybe never); the session then takes no new client, and
+   * the caller leases again. `'none'`: the server allows no stream at all.
+   */
+  claimStream(): 'claimed' | 'full' | 'none';
   /** The client is done with the session (idempotent); the last one to leave closes it. */
   release(): void;
 }
@@ -47,6 +55,8 @@ export function pooledSessionCount(): number {
 
 class PooledSession {
   private users = 0;
+  /** Streams claimed by leases still held. */
+  private streams = 0;
   private session: http2.ClientHttp2Session | null = null;
   /** Gives up the tunnel or the connection still being opened. */
   private readonly abort = new AbortController();
@@ -73,11 +83,26 @@ class PooledSession {
   lease(): SessionLease {
     this.users++;
     let released = false;
+    let claimed = false;
     return {
       ready: this.ready,
+      claimStream: () => {
+        if (claimed) return 'claimed';
+        const limit = this.session!.remoteSettings.maxConcurrentStreams ?? Infinity;
+        if (limit === 0) return 'none';
+        if (this.streams >= limit) {
+          // Clients leased later go to a new session; this one ends once its own have left.
+          this.forget();
+          return 'full';
+        }
+        this.streams++;
+        claimed = true;
+        return 'claimed';
+      },
       release: () => {
         if (released) return;
         released = true;
+        if (claimed) this.streams--;
         if (--this.users === 0) this.end();
       },
     };

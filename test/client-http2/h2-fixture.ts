@@ -52,6 +52,8 @@ export interface FixtureOptions {
   echo?: boolean;
   /** Runs once the answer is sent, for each WebSocket. */
   onOpen?: (peer: FixturePeer) => void;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 §6.5.2); Node's default otherwise. */
+  maxConcurrentStreams?: number;
 }
 
 export interface Fixture {
@@ -76,7 +78,10 @@ export interface Fixture {
 }
 
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
-  const settings = { enableConnectProtocol: options.extendedConnect !== false };
+  const settings = {
+    enableConnectProtocol: options.extendedConnect !== false,
+    ...(options.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: options.maxConcurrentStreams } : {}),
+  };
   const server = options.tls !== undefined ? http2.createSecureServer({ ...options.tls, settings }) : http2.createServer({ settings });
   const requests: http2.IncomingHttpHeaders[] = [];
   const sessions: http2.ServerHttp2Session[] = [];

@@ -83,3 +83,26 @@ test('other TLS settings, another host name or a terminated client: sessions fol
   await closeEach([verified, unverified, byAddress]);
   await fixture.connectionsClosed(3);
 });
+
+test('a server that takes 2 streams at once: the third client opens a second connection instead of waiting for ever', async () => {
+  const fixture = await startFixture({ maxConcurrentStreams: 2 });
+  const clients = Array.from({ length: 3 }, (_, i) => record(`${fixture.origin}/n/${i}`, null, { http2: true }));
+  await Promise.all(clients.map((c) => c.opened));
+  clients.forEach((c, i) => c.client.send(`message ${i}`));
+  for (const [i, c] of clients.entries()) expect(await c.nextMessage()).toBe(`message ${i}`);
+  expect(fixture.connections()).toBe(2);
+  // The first session left the pool when it was full; the second takes new clients.
+  expect(pooledSessionCount()).toBe(1);
+  const fourth = await openClient(`${fixture.origin}/n/3`, null, { http2: true });
+  expect(fixture.connections()).toBe(2);
+  await closeEach([...clients, fourth]);
+  await fixture.connectionsClosed(2);
+});
+
+test('a server that takes no stream at all: the client fails with an error, it does not hang', async () => {
+  const fixture = await startFixture({ maxConcurrentStreams: 0 });
+  const client = record(`${fixture.origin}/`, null, { http2: true });
+  expect((await client.closed).code).toBe(1006);
+  expect(client.errors.map((e) => e.message)).toEqual([expect.stringMatching(/allows no HTTP\/2 stream/)]);
+  expect(fixture.requests).toEqual([]);
+});
