@@ -5,20 +5,29 @@
  */
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { MessageEvent } from './events.js';
-import type { WebSocketSession } from './websocket-session.js';
+import { engineOf, type WebSocketSession } from './websocket-session.js';
 
 export type WebSocketStreamOptions = Omit<DuplexOptions, 'read' | 'write' | 'final' | 'destroy'>;
 
 export function createWebSocketStream(ws: WebSocketSession, options: WebSocketStreamOptions = {}): Duplex {
   let pendingWrite: ((error?: Error | null) => void) | null = null;
   const stream = new Duplex({
+    // A text-only session (a legacy draft) sends the strings written as they are, not as Buffers.
+    decodeStrings: engineOf(ws).carriesBinary,
     ...options,
     read() {
       ws.resume();
     },
     write(chunk: Buffer | string, _encoding, callback) {
       if (ws.readyState > 1) return callback(new Error('the WebSocket is closed'));
-      if (ws.send(chunk)) return callback();
+      let sent: boolean;
+      try {
+        sent = ws.send(chunk);
+      } catch (error) {
+        // A chunk the session cannot send (binary on a text-only session) fails the stream, not the process.
+        return callback(error as Error);
+      }
+      if (sent) return callback();
       pendingWrite = callback;
     },
     final(callback) {

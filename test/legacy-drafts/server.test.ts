@@ -5,7 +5,7 @@
  * and the same request refused without the option.
  */
 import { PassThrough } from 'node:stream';
-import { ArgumentError, ErrorCode, FailureCode, Hub, WebSocket } from '../../src/index.js';
+import { ArgumentError, ErrorCode, FailureCode, Hub, WebSocket, createWebSocketStream } from '../../src/index.js';
 import {
   CLOSING,
   DRAFT76_EXAMPLE,
@@ -442,6 +442,19 @@ describe('the session API on a draft', () => {
     } finally {
       await hub.close();
     }
+  });
+
+  test('a stream over a draft session writes strings as text; a Buffer fails the stream, not the process', async () => {
+    const server = await startDraftServer(LEGACY);
+    const client = await connectDraft(server.port, { version: 'hixie-76' });
+    const session = await server.accept();
+    await client.until(() => session.log.includes('open'), 'open');
+    const stream = createWebSocketStream(session.ws);
+    stream.write('through the stream');
+    expect(await frames(client, 1, 16)).toEqual(['through the stream']);
+    const failed = new Promise<Error>((resolve) => stream.once('error', resolve));
+    stream.write(Buffer.from([1, 2, 3]));
+    expect(await within(failed, 'the stream to fail')).toMatchObject({ code: ErrorCode.BINARY_UNSUPPORTED });
   });
 
   test('a binary event is left out for a draft subscriber, and travels as base64 in an envelope', async () => {
