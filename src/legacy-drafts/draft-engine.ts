@@ -282,6 +282,7 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
       this.heldBytes = null;
       this.parser.push(held);
     }
+    // `reason` is cleared already; a message listener above may have held reading again.
     releaseReading(this, 0);
   }
 }

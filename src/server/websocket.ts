@@ -77,8 +77,8 @@ export class WebSocket extends WebSocketSession {
       throw error;
     }
     this.url = requestUrl(request, socket);
+    const policy = { protocols: protocolList(protocols) ?? options.protocols, origins: options.origins };
     if (draft !== null) {
-      const policy = { protocols: protocolList(protocols) ?? options.protocols, origins: options.origins };
       acceptLegacyDraft(this, draft, { request, socket, head, policy, extraHeaderLines, options });
       return;
     }
@@ -86,7 +86,6 @@ export class WebSocket extends WebSocketSession {
     let accepted;
     let negotiated;
     try {
-      const policy = { protocols: protocolList(protocols) ?? options.protocols, origins: options.origins };
       accepted = overStream ? { accept: '', ...negotiateExtendedConnect(request, policy) } : negotiateServerHandshake(request, policy);
       negotiated = negotiateServer(plugins, headerValue(request.headers['sec-websocket-extensions']), {
         maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH,
