@@ -5,13 +5,9 @@
  * refusal is the same as for RFC 6455 requests: the HTTP status, then `error` and `close` (1006).
  */
 import type { Duplex } from 'node:stream';
-import { STATUS_CODES } from 'node:http';
 import { HandshakeError } from '../errors.js';
-import { rejectUpgrade } from '../handshake/http-rejection.js';
+import { refuseHandshake } from '../server/refused-handshake.js';
 import type { ServerHandshakePolicy, UpgradeRequest } from '../handshake/server-handshake.js';
-import { reportHandshake } from '../observability/diagnostics.js';
-import { emitClose } from '../websocket-session/lifecycle.js';
-import { ReadyState } from '../websocket-session/ready-state.js';
 import type { SessionOptions } from '../websocket-session/session-options.js';
 import { replaceEngine, type WebSocketSession } from '../websocket-session/websocket-session.js';
 import { challengeAnswer } from './draft-challenge.js';
@@ -47,7 +43,7 @@ export function acceptLegacyDraft(session: WebSocketSession, version: DraftVersi
     accepted = negotiateDraftHandshake(request, version, policy);
   } catch (error) {
     if (!(error instanceof HandshakeError)) throw error;
-    return refuse(session, engine, socket, error);
+    return refuseHandshake(session, engine, socket, error);
   }
   session.protocol = accepted.protocol;
   engine.attach(socket);
@@ -56,15 +52,4 @@ export function acceptLegacyDraft(session: WebSocketSession, version: DraftVersi
   const respond: DraftResponder = (key3) =>
     draftResponse(version, response, quotients === null ? key3 : challengeAnswer(quotients[0], quotients[1], key3));
   process.nextTick(() => engine.start(head ?? undefined, respond));
-}
-
-/** The peer is told the status only; the detail stays in the error event. */
-function refuse(session: WebSocketSession, engine: DraftEngine, socket: Duplex, error: HandshakeError): void {
-  rejectUpgrade(socket, error.statusCode, STATUS_CODES[error.statusCode] ?? 'Error', error.headers);
-  reportHandshake('server', session.url, error.statusCode, error);
-  engine.readyState = ReadyState.CLOSED;
-  process.nextTick(() => {
-    engine.emitError(error);
-    emitClose(session, 'server', null);
-  });
 }

@@ -6,14 +6,12 @@
  * that closes them all when the server shuts down.
  */
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Client } from '../client/client.js';
 import { HandshakeError } from '../errors.js';
-import { emitClose } from '../websocket-session/lifecycle.js';
 import { reportHandshake } from '../observability/diagnostics.js';
 import { headerLines, type HeaderValues } from '../handshake/custom-headers.js';
-import { rejectUpgrade, refuseStream, type RefusableStream } from '../handshake/http-rejection.js';
+import { refuseHandshake } from './refused-handshake.js';
 import { isExtendedConnect, negotiateExtendedConnect, streamAnswerHeaders } from '../handshake/extended-connect.js';
 import {
   isWebSocketRequest,
@@ -25,7 +23,7 @@ import {
 import { DEFAULT_MAX_LENGTH } from '../ws-frame-parser/index.js';
 import type { ExtensionPlugin } from '../extensions/extension-plugin.js';
 import { negotiateServer, validatePlugins } from '../extensions/negotiation.js';
-import { ReadyState, WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
+import { WebSocketSession, connectionOf, type SessionOptions } from '../websocket-session/websocket-session.js';
 import { acceptLegacyDraft, legacyDraftOf, type LegacyDraftOptions } from '../legacy-drafts/accept-draft.js';
 
 export interface WebSocketOptions extends SessionOptions, LegacyDraftOptions {
@@ -92,17 +90,7 @@ export class WebSocket extends WebSocketSession {
       });
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
-      // The peer is told the status only; the detail stays in the error event.
-      const body = STATUS_CODES[error.statusCode] ?? 'Error';
-      if (overStream) refuseStream(socket as unknown as RefusableStream, error.statusCode, body, error.headers);
-      else rejectUpgrade(socket, error.statusCode, body, error.headers);
-      reportHandshake('server', this.url, error.statusCode, error);
-      const connection = connectionOf(this);
-      connection.readyState = ReadyState.CLOSED;
-      process.nextTick(() => {
-        connection.emitError(error);
-        emitClose(this, 'server', null);
-      });
+      refuseHandshake(this, connectionOf(this), socket, error, overStream);
       return;
     }
     this.protocol = accepted.protocol;
