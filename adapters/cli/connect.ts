@@ -50,7 +50,7 @@ export function connect(args: string[]): Promise<number> {
   const wait = Number(values.wait ?? 0.5);
   if (!(wait >= 0 && Number.isFinite(wait))) throw new CliError(`--wait takes seconds >= 0, not ${JSON.stringify(values.wait)}`, 2);
   const extensions = values.deflate === true ? [permessageDeflate()] : [];
-  const options: ClientOptions = { ...peerOptions(values), extensions, ...(values.http2 === true ? { http2: true } : {}) };
+  const options: ClientOptions = { ...peerOptions(values), extensions, http2: values.http2 === true };
   let ws: Client;
   try {
     ws = new Client(positionals[0]!, values.protocol ?? null, options);

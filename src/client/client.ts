@@ -107,15 +107,15 @@ export class Client extends WebSocketSession {
     }
     try {
       const proxy = proxyFor(target, options.proxy);
-      if (options.http2 === true) return this.connectOverHttp2(target, redirects, proxy);
+      // Each attempt (a redirect too) makes fresh extension sessions for its own offer.
+      const offer = offerClient(this.plugins, { maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH });
+      if (options.http2 === true) return this.connectOverHttp2(target, redirects, proxy, offer);
       let tunnel: Duplex | null = null;
       if (proxy !== null) {
         tunnel = await openTunnel(target, proxy, { net: options.net, signal: this.abortController.signal });
         if (this.settled) return void tunnel.destroy();
         this.tunnel = tunnel;
       }
-      // Each attempt (a redirect too) makes fresh extension sessions for its own offer.
-      const offer = offerClient(this.plugins, { maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH });
       const handshake = clientHandshake(target, this.offeredProtocols, offer.header);
       const request = http.request({
         host: hostOf(target),
@@ -148,9 +148,8 @@ export class Client extends WebSocketSession {
   }
 
   /** The handshake on a stream of the origin's HTTP/2 session; the same outcomes as over HTTP/1.1. */
-  private connectOverHttp2(target: URL, redirects: number, proxy: ProxyOptions | null): void {
+  private connectOverHttp2(target: URL, redirects: number, proxy: ProxyOptions | null, offer: ClientOffer): void {
     const options = this.clientOptions;
-    const offer = offerClient(this.plugins, { maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH });
     const endpoint = { target, proxy, tls: options.tls, net: options.net };
     this.streamAttempt = attemptOverHttp2(endpoint, { protocols: this.offeredProtocols, offer, headers: this.requestHeaders }, {
       answered: (status, headers) => {
@@ -169,7 +168,7 @@ export class Client extends WebSocketSession {
     let protocol: string;
     let extensions: NegotiatedExtensions;
     try {
-      const accepted = checkServerResponse(response.statusCode, response.headers, key, this.offeredProtocols, offer.names);
+      const accepted = checkServerResponse(response.statusCode, response.headers, key, this.offeredProtocols);
       protocol = accepted.protocol;
       extensions = offer.activate(accepted.extensions);
     } catch (error) {
@@ -207,7 +206,7 @@ export class Client extends WebSocketSession {
       // Node hands over a 101 as an upgrade only with both `Upgrade` and `Connection: upgrade`;
       // the checks say which of them is missing.
       try {
-        checkServerResponse(status, response.headers, key, this.offeredProtocols, []);
+        checkServerResponse(status, response.headers, key, this.offeredProtocols);
       } catch (error) {
         return this.failHandshake(error as Error);
       }

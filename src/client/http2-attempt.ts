@@ -7,13 +7,13 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders as Http2Headers } from 'node:http2';
-import { ConnectionError, ErrorCode, HandshakeError } from '../errors.js';
+import { ConnectionError, ErrorCode } from '../errors.js';
 import type { ClientOffer, NegotiatedExtensions } from '../extensions/negotiation.js';
 import { checkChosen } from '../handshake/client-handshake.js';
 import { extendedConnectHeaders, isSuccess, streamResponse, type ExtendedConnectRequest } from './http2-handshake.js';
 import { leaseSession, type Http2Endpoint, type SessionLease } from './http2-session-pool.js';
 
-export interface StreamRequest extends Omit<ExtendedConnectRequest, 'extensionOffer'> {
+export interface StreamRequest extends ExtendedConnectRequest {
   offer: ClientOffer;
 }
 
@@ -103,7 +103,7 @@ class Http2Attempt implements StreamAttempt {
     }
     let stream: ClientHttp2Stream;
     try {
-      stream = session.request(extendedConnectHeaders(target, { ...this.request, extensionOffer: this.request.offer.header }));
+      stream = session.request(extendedConnectHeaders(target, this.request));
     } catch (error) {
       // A session that is closing (it got a GOAWAY since it was leased) takes no new stream.
       const code = (error as NodeJS.ErrnoException).code;
@@ -138,9 +138,9 @@ class Http2Attempt implements StreamAttempt {
     let protocol: string;
     let extensions: NegotiatedExtensions;
     try {
-      const accepted = checkChosen(status, headers, this.request.protocols, this.request.offer.names);
+      const accepted = checkChosen(status, headers, this.request.protocols);
       protocol = accepted.protocol;
-      extensions = activate(this.request.offer, accepted.extensions, status);
+      extensions = this.request.offer.activate(accepted.extensions, status);
     } catch (error) {
       return this.fail(error as Error);
     }
@@ -161,16 +161,6 @@ class Http2Attempt implements StreamAttempt {
     const stream = this.stream;
     if (stream === null) this.lease.release();
     else if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
-  }
-}
-
-/** The extensions the server chose; a refusal names the status that came, not 101. */
-function activate(offer: ClientOffer, header: string, status: number): NegotiatedExtensions {
-  try {
-    return offer.activate(header);
-  } catch (error) {
-    if (error instanceof HandshakeError) throw new HandshakeError(error.message, error.code, status);
-    throw error;
   }
 }
 

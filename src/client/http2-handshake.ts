@@ -8,13 +8,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { IncomingHttpHeaders as Http2IncomingHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { basicCredentials } from '../handshake/basic-credentials.js';
 import type { HeaderValues } from '../handshake/custom-headers.js';
-import { isConnectionSpecific } from '../handshake/extended-connect.js';
-
+import { addHeaderFields } from '../handshake/extended-connect.js';
 
 export interface ExtendedConnectRequest {
   protocols: readonly string[];
-  /** The `Sec-WebSocket-Extensions` offer, '' for none. */
-  extensionOffer: string;
+  /** Its `header` is the `Sec-WebSocket-Extensions` offer, '' for none. */
+  offer: { readonly header: string };
   /** The `headers` option, already checked by `headerLines`. */
   headers: HeaderValues | undefined;
 }
@@ -29,26 +28,15 @@ export function extendedConnectHeaders(target: URL, request: ExtendedConnectRequ
     ':authority': target.host,
     ':path': target.pathname + target.search,
   };
-  for (const [name, value] of Object.entries(request.headers ?? {})) {
-    const lower = name.toLowerCase();
-    // RFC 9113 §8.3.1: a client speaking HTTP/2 itself puts the host in `:authority`, not in `Host`.
-    if (lower === 'host') headers[':authority'] = String(value);
-    else if (!isConnectionSpecific(lower)) headers[lower] = joinValues(headers[lower], value);
-  }
+  // RFC 9113 §8.3.1: a client speaking HTTP/2 itself puts the host in `:authority`, not in `Host`.
+  addHeaderFields(headers, request.headers, ':authority');
   headers['sec-websocket-version'] = '13';
   if (request.protocols.length > 0) headers['sec-websocket-protocol'] = request.protocols.join(', ');
-  if (request.extensionOffer !== '') headers['sec-websocket-extensions'] = request.extensionOffer;
+  if (request.offer.header !== '') headers['sec-websocket-extensions'] = request.offer.header;
   const credentials = basicCredentials(target);
   // As over HTTP/1.1, credentials in the URL win over an `Authorization` header.
   if (credentials !== null) headers.authorization = credentials;
   return headers;
-}
-
-/** Header names differing only in case are one header on HTTP/2 (lower case on the wire): their values are sent together. */
-function joinValues(known: OutgoingHttpHeaders[string], value: string | number | readonly string[]): string | string[] {
-  const values = Array.isArray(value) ? [...(value as readonly string[])] : [String(value)];
-  if (known === undefined) return values.length === 1 ? values[0]! : values;
-  return [...(Array.isArray(known) ? known : [String(known)]), ...values];
 }
 
 /** The answer's `:status`, and its headers without the pseudo-headers, as the Client exposes them. */

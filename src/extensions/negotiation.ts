@@ -87,8 +87,8 @@ export function negotiateServer(
 
 export interface ClientOffer {
   header: string;
-  names: string[];
-  activate(responseHeader: string | undefined): NegotiatedExtensions;
+  /** The server's choice (RFC 6455 §4.1 step 5, RFC 7692 §5); a refusal names `status`, 101 or an HTTP/2 answer's. */
+  activate(responseHeader: string | undefined, status?: number): NegotiatedExtensions;
 }
 
 export function offerClient(plugins: readonly ExtensionPlugin[], context: ExtensionContext): ClientOffer {
@@ -104,11 +104,10 @@ export function offerClient(plugins: readonly ExtensionPlugin[], context: Extens
   }
   return {
     header: parts.join(', '),
-    names: [...offered.keys()],
-    activate(responseHeader) {
+    activate(responseHeader, status = 101) {
       if (responseHeader === undefined || responseHeader.trim() === '') return NO_EXTENSIONS;
       const reject = (why: string): never => {
-        throw new HandshakeError(why, 'WS_ERR_HANDSHAKE_EXTENSION', 101);
+        throw new HandshakeError(why, 'WS_ERR_HANDSHAKE_EXTENSION', status);
       };
       let responses;
       try {

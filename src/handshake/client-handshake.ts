@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ArgumentError, HandshakeError } from '../errors.js';
 import { acceptKey } from './accept-key.js';
 import { basicCredentials } from './basic-credentials.js';
-import { hasToken, headerTokens, TOKEN } from './header-tokens.js';
+import { hasToken, TOKEN } from './header-tokens.js';
 
 export const ClientHandshakeCode = {
   STATUS: 'WS_ERR_HANDSHAKE_STATUS',
@@ -63,7 +63,6 @@ export function checkServerResponse(
   headers: IncomingHttpHeaders,
   key: string,
   offeredProtocols: readonly string[],
-  offeredExtensions: readonly string[],
 ): AcceptedResponse {
   if (statusCode !== 101) {
     throw new HandshakeError(`unexpected response status ${String(statusCode)}`, ClientHandshakeCode.STATUS, statusCode ?? 0);
@@ -77,29 +76,18 @@ export function checkServerResponse(
   if (headers['sec-websocket-accept'] !== acceptKey(key)) {
     throw new HandshakeError('Sec-WebSocket-Accept does not match the key', ClientHandshakeCode.ACCEPT, 101);
   }
-  return checkChosen(101, headers, offeredProtocols, offeredExtensions);
+  return checkChosen(101, headers, offeredProtocols);
 }
 
 /**
- * RFC 6455 §4.1 steps 5-6, the checks a 101 and an HTTP/2 answer (RFC 8441 §5) share: the
- * subprotocol and the extensions the server chose were offered. `status` goes into the error.
+ * RFC 6455 §4.1 step 6, the check a 101 and an HTTP/2 answer (RFC 8441 §5) share: the subprotocol
+ * the server chose was offered. `status` goes into the error. The extensions it chose (step 5) are
+ * the offer's to check (`ClientOffer.activate`), which knows what each plugin offered.
  */
-export function checkChosen(
-  status: number,
-  headers: IncomingHttpHeaders,
-  offeredProtocols: readonly string[],
-  offeredExtensions: readonly string[],
-): AcceptedResponse {
+export function checkChosen(status: number, headers: IncomingHttpHeaders, offeredProtocols: readonly string[]): AcceptedResponse {
   const protocol = headers['sec-websocket-protocol'] ?? '';
   if (protocol !== '' && !offeredProtocols.includes(protocol)) {
     throw new HandshakeError(`the server chose subprotocol ${protocol}, which was not offered`, ClientHandshakeCode.PROTOCOL, status);
   }
-  const extensions = headers['sec-websocket-extensions'] ?? '';
-  for (const token of headerTokens(extensions)) {
-    const name = token.split(';')[0]!.trim();
-    if (!offeredExtensions.includes(name)) {
-      throw new HandshakeError(`the server chose extension ${name}, which was not offered`, ClientHandshakeCode.EXTENSION, status);
-    }
-  }
-  return { protocol, extensions };
+  return { protocol, extensions: headers['sec-websocket-extensions'] ?? '' };
 }

@@ -5,9 +5,10 @@
  * version, origin, subprotocol and extension headers mean what they mean in RFC 6455.
  */
 import type { OutgoingHttpHeaders } from 'node:http2';
-import { ErrorCode, HandshakeError } from '../errors.js';
 import type { HeaderValues } from './custom-headers.js';
-import { chooseProtocol, originAllowed, type ServerHandshakePolicy, type UpgradeRequest } from './server-handshake.js';
+import { checkOrigin, checkVersion, chooseProtocol, type ServerHandshakePolicy, type UpgradeRequest } from './server-handshake.js';
+
+const VERSION_13: ReadonlySet<string> = new Set(['13']);
 
 /**
  * Is this an extended CONNECT for a WebSocket? `:protocol` is only ever present on a CONNECT
@@ -25,25 +26,17 @@ export interface AcceptedExtendedConnect {
 }
 
 export function negotiateExtendedConnect(request: UpgradeRequest, policy: ServerHandshakePolicy = {}): AcceptedExtendedConnect {
-  const headers = request.headers;
   // RFC 8441 §5: the version header is still sent, and only 13 is defined.
-  const version = headers['sec-websocket-version'];
-  if (typeof version !== 'string' || version.trim() !== '13') {
-    throw new HandshakeError(`unsupported WebSocket version ${String(version)}`, ErrorCode.HANDSHAKE_VERSION, 426, {
-      'Sec-WebSocket-Version': '13',
-    });
-  }
-  if (policy.origins !== undefined && !originAllowed(policy.origins, headers.origin, request)) {
-    throw new HandshakeError(`origin ${String(headers.origin)} is not allowed`, ErrorCode.HANDSHAKE_ORIGIN, 403);
-  }
-  return { protocol: chooseProtocol(headers['sec-websocket-protocol'], policy.protocols) };
+  checkVersion(request, VERSION_13);
+  checkOrigin(policy, request);
+  return { protocol: chooseProtocol(request.headers['sec-websocket-protocol'], policy.protocols) };
 }
 
 /** Connection-specific headers: meaningless on HTTP/2 and refused by Node there (RFC 9113 §8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade']);
 
 /** Is `lowerCaseName` a header HTTP/2 has no place for? The `headers` option's such entries are dropped on a stream. */
-export function isConnectionSpecific(lowerCaseName: string): boolean {
+function isConnectionSpecific(lowerCaseName: string): boolean {
   return CONNECTION_SPECIFIC.has(lowerCaseName);
 }
 
@@ -54,13 +47,29 @@ export interface StreamAnswer {
   headers: HeaderValues | undefined;
 }
 
+/**
+ * Adds the `headers` option to an HTTP/2 header block: names in lower case (RFC 9113 §8.2.1), the
+ * connection-specific ones dropped (§8.2.2), and names differing only in case sent together, as
+ * both go out over HTTP/1.1. `host` goes to `hostField` when given (a client's `:authority`).
+ */
+export function addHeaderFields(fields: OutgoingHttpHeaders, values: HeaderValues | undefined, hostField?: string): void {
+  for (const [name, value] of Object.entries(values ?? {})) {
+    const lower = name.toLowerCase();
+    if (lower === 'host' && hostField !== undefined) fields[hostField] = String(value);
+    else if (!isConnectionSpecific(lower)) fields[lower] = joinValues(fields[lower], value);
+  }
+}
+
+function joinValues(known: OutgoingHttpHeaders[string], value: string | number | readonly string[]): string | string[] {
+  const values = Array.isArray(value) ? [...(value as readonly string[])] : [String(value)];
+  if (known === undefined) return values.length === 1 ? values[0]! : values;
+  return [...(Array.isArray(known) ? known : [String(known)]), ...values];
+}
+
 /** The 200 HEADERS frame that opens the WebSocket (RFC 8441 §5: any 2xx; 200 by convention). */
 export function streamAnswerHeaders(answer: StreamAnswer): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ':status': 200 };
-  for (const [name, value] of Object.entries(answer.headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (!isConnectionSpecific(lower)) headers[lower] = Array.isArray(value) ? [...(value as readonly string[])] : String(value);
-  }
+  addHeaderFields(headers, answer.headers);
   if (answer.protocol !== '') headers['sec-websocket-protocol'] = answer.protocol;
   if (answer.extensions !== '') headers['sec-websocket-extensions'] = answer.extensions;
   return headers;

@@ -51,32 +51,23 @@ export function negotiateServerHandshake(request: UpgradeRequest, policy: Server
   if (request.method !== 'GET') {
     throw new HandshakeError(`method ${request.method} is not GET`, ErrorCode.HANDSHAKE_METHOD, 400);
   }
-  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
-    throw new HandshakeError('HTTP/1.1 or later is required', ErrorCode.HANDSHAKE_HTTP_VERSION, 400);
-  }
+  checkHttp11(request);
   if (!hasToken(headers.upgrade, 'websocket')) {
     throw new HandshakeError('the Upgrade header does not name websocket', ErrorCode.HANDSHAKE_UPGRADE, 400);
   }
   if (!hasToken(headers.connection, 'upgrade')) {
     throw new HandshakeError('the Connection header does not list upgrade', ErrorCode.HANDSHAKE_CONNECTION, 400);
   }
-  const versionHeader = headers['sec-websocket-version'];
-  if (typeof versionHeader !== 'string' || !SUPPORTED_VERSIONS.has(versionHeader.trim())) {
-    throw new HandshakeError(`unsupported WebSocket version ${String(versionHeader)}`, ErrorCode.HANDSHAKE_VERSION, 426, {
-      'Sec-WebSocket-Version': '13',
-    });
-  }
+  const version = checkVersion(request, SUPPORTED_VERSIONS);
   const key = headers['sec-websocket-key'];
   if (!isValidKey(typeof key === 'string' ? key.trim() : key)) {
     throw new HandshakeError('Sec-WebSocket-Key is not the base64 form of 16 bytes', ErrorCode.HANDSHAKE_KEY, 400);
   }
-  if (policy.origins !== undefined && !originAllowed(policy.origins, headers.origin, request)) {
-    throw new HandshakeError(`origin ${String(headers.origin)} is not allowed`, ErrorCode.HANDSHAKE_ORIGIN, 403);
-  }
+  checkOrigin(policy, request);
   return {
     accept: acceptKey((key as string).trim()),
     protocol: chooseProtocol(headers['sec-websocket-protocol'], policy.protocols),
-    version: Number(versionHeader.trim()),
+    version,
   };
 }
 
@@ -89,8 +80,37 @@ export function chooseProtocol(offered: string | string[] | undefined, supported
   return '';
 }
 
-export function originAllowed(policy: OriginPolicy, origin: string | undefined, request: UpgradeRequest): boolean {
+function originAllowed(policy: OriginPolicy, origin: string | undefined, request: UpgradeRequest): boolean {
   return typeof policy === 'function' ? policy(origin, request) : origin !== undefined && policy.includes(origin);
+}
+
+/** RFC 6455 §4.1: the opening handshake is HTTP/1.1 or later (the legacy drafts' too). */
+export function checkHttp11(request: UpgradeRequest): void {
+  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
+    throw new HandshakeError('HTTP/1.1 or later is required', ErrorCode.HANDSHAKE_HTTP_VERSION, 400);
+  }
+}
+
+/** RFC 6455 §4.2.2: an unsupported `Sec-WebSocket-Version` gets 426 naming the one we speak; returns the version. */
+export function checkVersion(request: UpgradeRequest, supported: ReadonlySet<string>): number {
+  const header = request.headers['sec-websocket-version'];
+  if (typeof header !== 'string' || !supported.has(header.trim())) {
+    throw new HandshakeError(`unsupported WebSocket version ${String(header)}`, ErrorCode.HANDSHAKE_VERSION, 426, {
+      'Sec-WebSocket-Version': '13',
+    });
+  }
+  return Number(header.trim());
+}
+
+/** RFC 6455 §10.2: with an `origins` policy, an origin it does not allow gets 403. */
+export function checkOrigin(policy: ServerHandshakePolicy, request: UpgradeRequest, origin: string | undefined = headerOrigin(request)): void {
+  if (policy.origins !== undefined && !originAllowed(policy.origins, origin, request)) {
+    throw new HandshakeError(`origin ${String(origin)} is not allowed`, ErrorCode.HANDSHAKE_ORIGIN, 403);
+  }
+}
+
+function headerOrigin(request: UpgradeRequest): string | undefined {
+  return request.headers.origin as string | undefined;
 }
 
 export interface SwitchingProtocols {

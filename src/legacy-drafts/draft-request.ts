@@ -6,11 +6,11 @@
  * `Sec-WebSocket-Key1` or `Key2` is draft-76, and a plain `Upgrade: WebSocket` is draft-75.
  * Any refusal is a `HandshakeError` with its HTTP status, as for RFC 6455 requests.
  */
-import { ErrorCode, HandshakeError } from '../errors.js';
 import {
+  checkHttp11,
+  checkOrigin,
   chooseProtocol,
   isWebSocketRequest,
-  originAllowed,
   type ServerHandshakePolicy,
   type UpgradeRequest,
 } from '../handshake/server-handshake.js';
@@ -39,17 +39,13 @@ export function draftVersionOf(request: UpgradeRequest): DraftVersion | null {
 export function negotiateDraftHandshake(request: UpgradeRequest, version: DraftVersion, policy: ServerHandshakePolicy): AcceptedDraft {
   const headers = request.headers;
   // Both drafts' handshakes are an HTTP/1.1 GET (`isWebSocketRequest` has checked the method).
-  if (request.httpVersionMajor < 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor < 1)) {
-    throw new HandshakeError('HTTP/1.1 or later is required', ErrorCode.HANDSHAKE_HTTP_VERSION, 400);
-  }
+  checkHttp11(request);
   const quotients =
     version === 'hixie-76'
       ? ([keyQuotient(headers['sec-websocket-key1'], 'Sec-WebSocket-Key1'), keyQuotient(headers['sec-websocket-key2'], 'Sec-WebSocket-Key2')] as const)
       : null;
   const origin = singleValue(headers.origin);
-  if (policy.origins !== undefined && !originAllowed(policy.origins, origin, request)) {
-    throw new HandshakeError(`origin ${String(origin)} is not allowed`, ErrorCode.HANDSHAKE_ORIGIN, 403);
-  }
+  checkOrigin(policy, request, origin);
   // One subprotocol at most, under draft-76's name or draft-75's.
   const offered = version === 'hixie-76' ? headers['sec-websocket-protocol'] : headers['websocket-protocol'];
   return { protocol: chooseProtocol(offered, policy.protocols), origin, quotients };
