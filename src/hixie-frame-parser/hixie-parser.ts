@@ -165,6 +165,8 @@ export class HixieParser {
     if (buffer === null || buffer.length < needed) {
       let capacity = buffer === null ? FIRST_CAPACITY : buffer.length * 2;
       while (capacity < needed) capacity *= 2;
+      // A message is never longer than maxLength (checked before): no buffer beyond it either.
+      capacity = Math.max(needed, Math.min(capacity, this.maxLength));
       const grown = this.allocate(capacity);
       if (buffer !== null) grown.set(buffer.subarray(0, this.gatheredLength), 0);
       this.gathered = buffer = grown;

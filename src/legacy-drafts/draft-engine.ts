@@ -104,7 +104,10 @@ export class DraftEngine implements SessionEngine, HixieSink, SocketOwner, Outbo
   private complete(key3: Buffer): void {
     this.stopHandshakeTimer();
     this.key3 = null;
-    this.outbox.prepared(this.respond!(key3));
+    const respond = this.respond!;
+    // The response's parts are of no use once it is out: the session does not hold them.
+    this.respond = null;
+    this.outbox.prepared(respond(key3));
     // Written while still CONNECTING, the response is not counted in `bufferedAmount`.
     this.outbox.flush();
     reportHandshake('server', this.session.url, 101);

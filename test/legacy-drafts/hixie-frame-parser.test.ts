@@ -111,6 +111,19 @@ describe('limits', () => {
     expect(parse([text('x'.repeat(16))], { maxLength: 16 }).events).toEqual([{ kind: 'message', text: hexOf('x'.repeat(16)) }]);
   });
 
+  test('a text frame cut into pieces is gathered in no buffer larger than maxLength', () => {
+    const sizes: number[] = [];
+    const allocate = (size: number): Uint8Array => {
+      sizes.push(size);
+      return new Uint8Array(size);
+    };
+    const payload = 'y'.repeat(1000);
+    const frame = text(payload);
+    const pieces = Array.from({ length: Math.ceil(frame.length / 100) }, (_, i) => frame.subarray(i * 100, (i + 1) * 100));
+    expect(parse(pieces, { maxLength: 1000, allocate }).events).toEqual([{ kind: 'message', text: hexOf(payload) }]);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(1000);
+  });
+
   test('a text frame past maxLength fails with 1009 before any terminator comes', () => {
     const sink = parse([bytes(0x00), new Uint8Array(10).fill(0x61), new Uint8Array(7).fill(0x61)], { maxLength: 16 });
     expect(sink.events).toEqual([{ kind: 'failure', code: HixieFailureCode.MESSAGE_TOO_BIG, closeCode: 1009 }]);
